@@ -1,0 +1,46 @@
+package schedule
+
+import "strings"
+
+// keyspace names every key the scheduler touches. All keys carry the same hash
+// tag, so each script's KEYS hash to one Redis Cluster slot.
+type keyspace struct{ tag string }
+
+func newKeyspace(namespace string) keyspace {
+	if namespace == "" {
+		return keyspace{tag: "{sy}"}
+	}
+	return keyspace{tag: "{sy:" + namespace + "}"}
+}
+
+func (k keyspace) join(parts ...string) string {
+	var b strings.Builder
+	b.WriteString(k.tag)
+	for _, p := range parts {
+		b.WriteByte(':')
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+func (k keyspace) cfg() string                   { return k.join("cfg") }
+func (k keyspace) rr() string                    { return k.join("rr") }
+func (k keyspace) coolAccount() string           { return k.join("cool", "*") }
+func (k keyspace) coolGroup(group string) string { return k.join("cool", "g", group) }
+func (k keyspace) coolPattern() string           { return k.join("cool", "*") }
+func (k keyspace) reasons() string               { return k.join("why") }
+func (k keyspace) streak() string                { return k.join("streak") }
+func (k keyspace) disabled() string              { return k.join("disabled") }
+func (k keyspace) quota(group string) string     { return k.join("quota", group) }
+func (k keyspace) noSession() string             { return k.join("sess", "-") }
+func (k keyspace) sessionPattern() string        { return k.join("sess", "*") }
+func (k keyspace) cand(set, tier string) string  { return k.join("cand", set, tier) }
+
+func (k keyspace) session(scope, sid string) string {
+	if sid == "" {
+		return k.noSession()
+	}
+	return k.join("sess", scope, sid)
+}
+
+func (k keyspace) lastUsed(scope, group string) string { return k.join("last", scope, group) }

@@ -1,0 +1,154 @@
+-- select.lua: choose the account for one attempt, atomically, and bind it.
+--
+-- KEYS[1]  cfg hash (mode, max_wait_ms, fixed)
+-- KEYS[2]  session binding key (a placeholder key when the request has no session)
+-- KEYS[3]  last-used key of (client key, model group)
+-- KEYS[4]  round-robin counters hash
+-- KEYS[5]  cooldown zset of the model group (member account, score until ms)
+-- KEYS[6]  account-wide cooldown zset
+-- KEYS[7]  disabled accounts hash (account -> reason)
+-- KEYS[8]  candidate hash, tier ultra ("n" -> count, "i:<k>" -> account, "a:<account>" -> k)
+-- KEYS[9]  candidate hash, tier pro
+-- KEYS[10] candidate hash, tier free
+-- KEYS[11] learned quota hash of the model group (account -> "fraction:reset_ms")
+-- KEYS[12] failure streak hash ("<account>|<group>" and "<account>|*" -> count)
+--
+-- ARGV[1] model group          ARGV[2] force rotation (0|1)
+-- ARGV[3] sticky ttl ms        ARGV[4] last-used window ms
+-- ARGV[5] attempted accounts, joined by "\n" ("" when none)
+-- ARGV[6] request has a session id (0|1)
+-- ARGV[7] default mode         ARGV[8] default max wait ms
+-- ARGV[9] quota protection threshold (fraction, "0" = off)
+--
+-- Reply: {status, account, decision, wait_ms, streak}
+--   "ok"     account chosen; decision fixed|sticky|window|round_robin; streak = failures not yet cleared
+--   "wait"   CacheFirst: the bound account cools for wait_ms <= max wait; account = the bound one
+--   "none"   nothing eligible; wait_ms = ms until the soonest candidate frees, -1 when none will
+--   "nocand" the candidate hashes are missing; the caller writes them and calls again
+-- Time comes from the Redis server clock only.
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+if not redis.call('HGET', KEYS[8], 'n') then
+  return {'nocand', '', '', 0, 0}
+end
+
+local group = ARGV[1]
+local force = ARGV[2] == '1'
+local ttl = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
+local hassess = ARGV[6] == '1'
+local qthr = tonumber(ARGV[9]) or 0
+
+local attempted = {}
+for a in string.gmatch(ARGV[5], '[^\n]+') do attempted[a] = true end
+
+local cfg = redis.call('HMGET', KEYS[1], 'mode', 'max_wait_ms', 'fixed')
+local mode = cfg[1] or ARGV[7]
+local maxwait = tonumber(cfg[2] or ARGV[8]) or 0
+local fixed = cfg[3]
+
+local function cooling_until(acct)
+  local a = tonumber(redis.call('ZSCORE', KEYS[5], acct) or 0) or 0
+  local b = tonumber(redis.call('ZSCORE', KEYS[6], acct) or 0) or 0
+  if b > a then return b end
+  return a
+end
+
+local function quota_ok(acct)
+  if qthr <= 0 then return true end
+  local q = redis.call('HGET', KEYS[11], acct)
+  if not q then return true end
+  local frac, reset = string.match(q, '^([^:]+):(%d+)$')
+  frac, reset = tonumber(frac), tonumber(reset)
+  if not frac or not reset or reset <= now then return true end
+  return frac >= qthr
+end
+
+-- eligible returns ok and, when cooling, the cooldown end.
+local function eligible(acct)
+  if attempted[acct] then return false, 0 end
+  if redis.call('HEXISTS', KEYS[7], acct) == 1 then return false, 0 end
+  local u = cooling_until(acct)
+  if u > now then return false, u end
+  if not quota_ok(acct) then return false, 0 end
+  return true, 0
+end
+
+local function candidate(acct)
+  for k = 8, 10 do
+    if redis.call('HEXISTS', KEYS[k], 'a:' .. acct) == 1 then return true end
+  end
+  return false
+end
+
+local function streak(acct)
+  local a = tonumber(redis.call('HGET', KEYS[12], acct .. '|' .. group) or 0) or 0
+  local b = tonumber(redis.call('HGET', KEYS[12], acct .. '|*') or 0) or 0
+  return a + b
+end
+
+local function chosen(acct, decision)
+  if mode ~= 'PerformanceFirst' then
+    if hassess then
+      if decision == 'sticky' then
+        redis.call('PEXPIRE', KEYS[2], ttl)
+      elseif not force then
+        redis.call('SET', KEYS[2], acct, 'PX', ttl)
+      end
+    else
+      redis.call('SET', KEYS[3], acct, 'PX', window)
+    end
+  end
+  return {'ok', acct, decision, 0, streak(acct)}
+end
+
+-- 1. fixed account (never fail only because it is cooling: fall through)
+if fixed and fixed ~= '' and candidate(fixed) then
+  if eligible(fixed) then return chosen(fixed, 'fixed') end
+end
+
+-- 2./3. sticky session or last-used window, first attempt only
+if mode ~= 'PerformanceFirst' and not force then
+  if hassess then
+    local b = redis.call('GET', KEYS[2])
+    if b and candidate(b) then
+      local ok, u = eligible(b)
+      if ok then return chosen(b, 'sticky') end
+      if mode == 'CacheFirst' and u > now and (u - now) <= maxwait then
+        return {'wait', b, 'sticky', u - now, 0}
+      end
+    end
+  else
+    local l = redis.call('GET', KEYS[3])
+    if l and candidate(l) and eligible(l) then return chosen(l, 'window') end
+  end
+end
+
+-- 4. round robin within the best tier that has an eligible account
+for k = 8, 10 do
+  local n = tonumber(redis.call('HGET', KEYS[k], 'n') or 0) or 0
+  if n > 0 then
+    local start = redis.call('HINCRBY', KEYS[4], KEYS[k], 1)
+    for i = 0, n - 1 do
+      local acct = redis.call('HGET', KEYS[k], 'i:' .. ((start - 1 + i) % n))
+      if acct and eligible(acct) then return chosen(acct, 'round_robin') end
+    end
+  end
+end
+
+-- 5. nothing eligible: when does the soonest candidate free up?
+local soon = -1
+for k = 8, 10 do
+  local n = tonumber(redis.call('HGET', KEYS[k], 'n') or 0) or 0
+  for i = 0, n - 1 do
+    local acct = redis.call('HGET', KEYS[k], 'i:' .. i)
+    if acct and not attempted[acct] and redis.call('HEXISTS', KEYS[7], acct) == 0 then
+      local u = cooling_until(acct)
+      if u > now and (soon < 0 or u < soon) then soon = u end
+    end
+  end
+end
+if soon > 0 then soon = soon - now end
+return {'none', '', '', soon, 0}

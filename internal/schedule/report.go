@@ -1,0 +1,75 @@
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Scope says what a cooldown covers.
+type Scope string
+
+// Cooldown scopes.
+const (
+	ScopeGroup   Scope = "group"   // this account for this model group (rate and quota limits)
+	ScopeAccount Scope = "account" // the whole account (auth, server and account-level errors)
+)
+
+// Outcome is what one attempt taught the scheduler.
+type Outcome struct {
+	Account   string
+	Group     string
+	Scope     string // client key id (for rebinding)
+	SessionID string
+	Success   bool
+	// Rebind moves the session binding to Account (success after a rotation).
+	Rebind bool
+	// Cooldown fields, when !Success.
+	CooldownScope Scope
+	Reason        string
+	Hint          time.Duration // provider's reset hint; 0 = escalate from Base
+	Base, Cap     time.Duration // escalating backoff: Base * 2^(streak-1), at most Cap
+	// Quota, when known: remaining fraction of the limit and when it resets.
+	Quota      float64
+	QuotaKnown bool
+	QuotaReset time.Time
+}
+
+// NeedsReport tells whether a successful attempt must be written back: only
+// when it clears a failure streak, moves a binding, or teaches quota. A
+// healthy sticky request therefore costs no extra round trip.
+func NeedsReport(l Lease, o Outcome) bool {
+	return !o.Success || l.Streak > 0 || o.Rebind || o.QuotaKnown
+}
+
+// Report records an attempt's outcome and returns the cooldown end (zero on success).
+func (s *Scheduler) Report(ctx context.Context, o Outcome) (time.Time, error) {
+	kind := "success"
+	if !o.Success {
+		kind = "cooldown"
+	}
+	cscope := o.CooldownScope
+	if cscope == "" {
+		cscope = ScopeGroup
+	}
+	quota := ""
+	if o.QuotaKnown {
+		quota = strconv.FormatFloat(o.Quota, 'f', 4, 64) + ":" + strconv.FormatInt(o.QuotaReset.UnixMilli(), 10)
+	}
+	keys := []string{
+		s.keys.coolGroup(o.Group), s.keys.coolAccount(), s.keys.reasons(), s.keys.streak(),
+		s.keys.session(o.Scope, o.SessionID), s.keys.quota(o.Group),
+	}
+	res, err := s.report.Run(ctx, s.rdb, keys,
+		o.Account, o.Group, kind, string(cscope), o.Reason,
+		ms(o.Hint), ms(o.Base), ms(o.Cap), boolArg(o.Rebind && o.SessionID != ""), ms(s.opts.StickyTTL), quota,
+	).Int64Slice()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("report outcome: %w", err)
+	}
+	if len(res) < 1 || res[0] == 0 {
+		return time.Time{}, nil
+	}
+	return time.UnixMilli(res[0]), nil
+}

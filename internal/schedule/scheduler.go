@@ -1,0 +1,272 @@
+package schedule
+
+import (
+	"context"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+//go:embed lua/select.lua
+var selectSrc string
+
+//go:embed lua/report.lua
+var reportSrc string
+
+// Mode is the scheduling mode shared by every replica.
+type Mode string
+
+// The scheduling modes of CONTRACT.
+const (
+	CacheFirst       Mode = "CacheFirst"
+	Balance          Mode = "Balance"
+	PerformanceFirst Mode = "PerformanceFirst"
+)
+
+// ParseMode accepts a mode name in any letter case.
+func ParseMode(s string) (Mode, bool) {
+	for _, m := range []Mode{CacheFirst, Balance, PerformanceFirst} {
+		if strings.EqualFold(s, string(m)) {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+// Options tune the scheduler. Zero values get the CONTRACT defaults.
+type Options struct {
+	// Namespace separates independent deployments (and tests) sharing one Redis.
+	Namespace string
+	// Mode and MaxWait are the initial values until an operator changes them.
+	Mode    Mode
+	MaxWait time.Duration
+	// StickyTTL is the sliding idle lifetime of a session binding (default 1h).
+	StickyTTL time.Duration
+	// Window is the last-used reuse window for requests without a session (default 60s).
+	Window time.Duration
+	// QuotaProtection skips accounts whose learned remaining fraction is below it (0 = off).
+	QuotaProtection float64
+}
+
+// Scheduler selects accounts through the shared store.
+type Scheduler struct {
+	rdb    redis.UniversalClient
+	keys   keyspace
+	opts   Options
+	sel    *redis.Script
+	report *redis.Script
+}
+
+// New builds a scheduler on a go-redis client (real Redis or the embedded one).
+func New(rdb redis.UniversalClient, o Options) *Scheduler {
+	if o.Mode == "" {
+		o.Mode = Balance
+	}
+	if o.StickyTTL <= 0 {
+		o.StickyTTL = time.Hour
+	}
+	if o.Window <= 0 {
+		o.Window = 60 * time.Second
+	}
+	return &Scheduler{
+		rdb:    rdb,
+		keys:   newKeyspace(o.Namespace),
+		opts:   o,
+		sel:    redis.NewScript(selectSrc),
+		report: redis.NewScript(reportSrc),
+	}
+}
+
+// Preload loads the scripts on every node so the hot path uses EVALSHA only.
+// A later NOSCRIPT (failover, SCRIPT FLUSH) is handled by Script.Run.
+func (s *Scheduler) Preload(ctx context.Context) error {
+	load := func(ctx context.Context, c redis.Scripter) error {
+		for _, sc := range []*redis.Script{s.sel, s.report} {
+			if err := sc.Load(ctx, c).Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		if err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return load(ctx, c) }); err != nil {
+			return fmt.Errorf("preload scripts: %w", err)
+		}
+		return nil
+	}
+	if err := load(ctx, s.rdb); err != nil {
+		return fmt.Errorf("preload scripts: %w", err)
+	}
+	return nil
+}
+
+// Tier order: ultra, pro, free.
+var tierNames = [3]string{"ultra", "pro", "free"}
+
+// Candidates is the ordered set of accounts able to serve one routed model,
+// split by tier. Build it once per (pool, target) with NewCandidates.
+type Candidates struct {
+	ID    string
+	Tiers [3][]string
+}
+
+// NewCandidates groups account ids by tier rank (0 ultra, 1 pro, 2 free); the
+// order inside a tier is the round-robin order.
+func NewCandidates(ids []string, tierRank func(i int) int) *Candidates {
+	c := &Candidates{}
+	h := sha256.New()
+	for i, id := range ids {
+		r := tierRank(i)
+		if r < 0 || r > 2 {
+			r = 2
+		}
+		c.Tiers[r] = append(c.Tiers[r], id)
+	}
+	for r, ids := range c.Tiers {
+		fmt.Fprintf(h, "%d:%s;", r, strings.Join(ids, ","))
+	}
+	c.ID = hex.EncodeToString(h.Sum(nil))[:16]
+	return c
+}
+
+// Len is the number of candidate accounts.
+func (c *Candidates) Len() int { return len(c.Tiers[0]) + len(c.Tiers[1]) + len(c.Tiers[2]) }
+
+// Query describes one attempt's selection.
+type Query struct {
+	Group      string // model group (cooldowns and round robin are per group)
+	Scope      string // client key id: bindings and windows never cross clients
+	SessionID  string // "" when the request has none
+	Candidates *Candidates
+	Attempted  []string // accounts already tried by this request
+	Force      bool     // forced rotation (every attempt after the first)
+}
+
+// Status is the outcome of a selection.
+type Status string
+
+// Selection statuses.
+const (
+	StatusOK   Status = "ok"
+	StatusWait Status = "wait"
+	StatusNone Status = "none"
+)
+
+// Lease is the account chosen for one attempt.
+type Lease struct {
+	Status   Status
+	Account  string
+	Decision string        // fixed | sticky | window | round_robin
+	Wait     time.Duration // StatusWait: until the bound account frees; StatusNone: until the soonest does (-1: never)
+	Streak   int           // unreported failures of this account (a success must clear them)
+}
+
+// Acquire runs the selection script: one Redis round trip on the hot path.
+func (s *Scheduler) Acquire(ctx context.Context, q Query) (Lease, error) {
+	if q.Candidates == nil || q.Candidates.Len() == 0 {
+		return Lease{Status: StatusNone, Wait: -1}, nil
+	}
+	keys := s.selectKeys(q)
+	args := []any{
+		q.Group, boolArg(q.Force), ms(s.opts.StickyTTL), ms(s.opts.Window),
+		strings.Join(q.Attempted, "\n"), boolArg(q.SessionID != ""),
+		string(s.opts.Mode), ms(s.opts.MaxWait), strconv.FormatFloat(s.opts.QuotaProtection, 'f', -1, 64),
+	}
+	for try := 0; try < 2; try++ {
+		res, err := s.sel.Run(ctx, s.rdb, keys, args...).Slice()
+		if err != nil {
+			return Lease{}, fmt.Errorf("select account: %w", err)
+		}
+		l, err := parseLease(res)
+		if err != nil {
+			return Lease{}, err
+		}
+		if l.Status != "nocand" {
+			return l, nil
+		}
+		if err := s.writeCandidates(ctx, q.Candidates); err != nil {
+			return Lease{}, err
+		}
+	}
+	return Lease{}, errors.New("select account: candidate set vanished")
+}
+
+func (s *Scheduler) selectKeys(q Query) []string {
+	c := q.Candidates
+	return []string{
+		s.keys.cfg(),
+		s.keys.session(q.Scope, q.SessionID),
+		s.keys.lastUsed(q.Scope, q.Group),
+		s.keys.rr(),
+		s.keys.coolGroup(q.Group),
+		s.keys.coolAccount(),
+		s.keys.disabled(),
+		s.keys.cand(c.ID, tierNames[0]),
+		s.keys.cand(c.ID, tierNames[1]),
+		s.keys.cand(c.ID, tierNames[2]),
+		s.keys.quota(q.Group),
+		s.keys.streak(),
+	}
+}
+
+// candidateTTL bounds how long an unused candidate set stays in Redis; a
+// missing set is rewritten on demand.
+const candidateTTL = 24 * time.Hour
+
+func (s *Scheduler) writeCandidates(ctx context.Context, c *Candidates) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for r, ids := range c.Tiers {
+			key := s.keys.cand(c.ID, tierNames[r])
+			fields := make([]any, 0, 2+4*len(ids))
+			fields = append(fields, "n", len(ids))
+			for i, id := range ids {
+				fields = append(fields, "i:"+strconv.Itoa(i), id, "a:"+id, i)
+			}
+			p.Del(ctx, key)
+			p.HSet(ctx, key, fields...)
+			p.PExpire(ctx, key, candidateTTL)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("write candidates: %w", err)
+	}
+	return nil
+}
+
+func parseLease(res []any) (Lease, error) {
+	if len(res) < 5 {
+		return Lease{}, fmt.Errorf("select account: short reply (%d)", len(res))
+	}
+	str := func(v any) string { s, _ := v.(string); return s }
+	num := func(v any) int64 { n, _ := v.(int64); return n }
+	l := Lease{
+		Status:   Status(str(res[0])),
+		Account:  str(res[1]),
+		Decision: str(res[2]),
+		Streak:   int(num(res[4])),
+	}
+	w := num(res[3])
+	if w < 0 {
+		l.Wait = -1
+	} else {
+		l.Wait = time.Duration(w) * time.Millisecond
+	}
+	return l, nil
+}
+
+func boolArg(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
+func ms(d time.Duration) int64 { return d.Milliseconds() }

@@ -1,0 +1,257 @@
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Settings are the runtime scheduling settings shared by every replica.
+type Settings struct {
+	Mode           Mode
+	MaxWait        time.Duration
+	FixedAccountID string
+}
+
+// Settings reads the shared settings, falling back to the start-up values.
+func (s *Scheduler) Settings(ctx context.Context) (Settings, error) {
+	v, err := s.rdb.HMGet(ctx, s.keys.cfg(), "mode", "max_wait_ms", "fixed").Result()
+	if err != nil {
+		return Settings{}, fmt.Errorf("read settings: %w", err)
+	}
+	st := Settings{Mode: s.opts.Mode, MaxWait: s.opts.MaxWait}
+	if m, ok := v[0].(string); ok {
+		if pm, ok := ParseMode(m); ok {
+			st.Mode = pm
+		}
+	}
+	if w, ok := v[1].(string); ok {
+		if n, err := strconv.ParseInt(w, 10, 64); err == nil {
+			st.MaxWait = time.Duration(n) * time.Millisecond
+		}
+	}
+	if f, ok := v[2].(string); ok {
+		st.FixedAccountID = f
+	}
+	return st, nil
+}
+
+// SetMode changes the mode and max wait for every replica.
+func (s *Scheduler) SetMode(ctx context.Context, m Mode, maxWait time.Duration) error {
+	if err := s.rdb.HSet(ctx, s.keys.cfg(), "mode", string(m), "max_wait_ms", maxWait.Milliseconds()).Err(); err != nil {
+		return fmt.Errorf("set mode: %w", err)
+	}
+	return nil
+}
+
+// SetFixed pins every request to one account while it is eligible ("" clears).
+func (s *Scheduler) SetFixed(ctx context.Context, accountID string) error {
+	var err error
+	if accountID == "" {
+		err = s.rdb.HDel(ctx, s.keys.cfg(), "fixed").Err()
+	} else {
+		err = s.rdb.HSet(ctx, s.keys.cfg(), "fixed", accountID).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("set fixed account: %w", err)
+	}
+	return nil
+}
+
+// Disable takes an account out of the pool on every replica, keeping the reason.
+func (s *Scheduler) Disable(ctx context.Context, accountID, reason string) error {
+	if reason == "" {
+		reason = "disabled by operator"
+	}
+	if err := s.rdb.HSet(ctx, s.keys.disabled(), accountID, reason).Err(); err != nil {
+		return fmt.Errorf("disable account: %w", err)
+	}
+	return nil
+}
+
+// Enable puts an account back into the pool.
+func (s *Scheduler) Enable(ctx context.Context, accountID string) error {
+	if err := s.rdb.HDel(ctx, s.keys.disabled(), accountID).Err(); err != nil {
+		return fmt.Errorf("enable account: %w", err)
+	}
+	return nil
+}
+
+// ClearBindings drops every session binding and returns how many there were.
+func (s *Scheduler) ClearBindings(ctx context.Context) (int, error) {
+	n, err := s.deleteMatching(ctx, s.keys.sessionPattern(), func(k string) bool { return k != s.keys.noSession() })
+	if err != nil {
+		return n, fmt.Errorf("clear bindings: %w", err)
+	}
+	return n, nil
+}
+
+// ClearCooldowns clears the cooldowns and failure streaks of one account, or
+// of every account when accountID is "".
+func (s *Scheduler) ClearCooldowns(ctx context.Context, accountID string) error {
+	keys, err := s.scan(ctx, s.keys.coolPattern())
+	if err != nil {
+		return fmt.Errorf("clear cooldowns: %w", err)
+	}
+	if accountID == "" {
+		keys = append(keys, s.keys.reasons(), s.keys.streak())
+		for _, k := range keys {
+			if err := s.rdb.Del(ctx, k).Err(); err != nil {
+				return fmt.Errorf("clear cooldowns: %w", err)
+			}
+		}
+		return nil
+	}
+	for _, k := range keys {
+		if err := s.rdb.ZRem(ctx, k, accountID).Err(); err != nil {
+			return fmt.Errorf("clear cooldowns: %w", err)
+		}
+	}
+	for _, h := range []string{s.keys.reasons(), s.keys.streak()} {
+		fields, err := s.rdb.HKeys(ctx, h).Result()
+		if err != nil {
+			return fmt.Errorf("clear cooldowns: %w", err)
+		}
+		for _, f := range fields {
+			if strings.HasPrefix(f, accountID+"|") {
+				s.rdb.HDel(ctx, h, f)
+			}
+		}
+	}
+	return nil
+}
+
+// Cooldown is one active cooldown of an account.
+type Cooldown struct {
+	ModelGroup string    `json:"model_group"` // "*" = account-wide
+	Until      time.Time `json:"until"`
+	Reason     string    `json:"reason"`
+}
+
+// AccountState is the shared state of one account, for the operator API.
+type AccountState struct {
+	Disabled       bool
+	DisabledReason string
+	Cooldowns      []Cooldown
+	Quota          map[string]float64 // model group -> remaining fraction
+}
+
+// States reads the shared state of every account (operator path, not hot).
+func (s *Scheduler) States(ctx context.Context) (map[string]*AccountState, error) {
+	out := map[string]*AccountState{}
+	get := func(id string) *AccountState {
+		st, ok := out[id]
+		if !ok {
+			st = &AccountState{Quota: map[string]float64{}}
+			out[id] = st
+		}
+		return st
+	}
+	dis, err := s.rdb.HGetAll(ctx, s.keys.disabled()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read accounts: %w", err)
+	}
+	for id, why := range dis {
+		st := get(id)
+		st.Disabled, st.DisabledReason = true, why
+	}
+	reasons, err := s.rdb.HGetAll(ctx, s.keys.reasons()).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read accounts: %w", err)
+	}
+	now, err := s.rdb.Time(ctx).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read accounts: %w", err)
+	}
+	keys, err := s.scan(ctx, s.keys.coolPattern())
+	if err != nil {
+		return nil, fmt.Errorf("read accounts: %w", err)
+	}
+	prefix := s.keys.join("cool", "g") + ":"
+	for _, k := range keys {
+		group := "*"
+		if strings.HasPrefix(k, prefix) {
+			group = strings.TrimPrefix(k, prefix)
+		}
+		zs, err := s.rdb.ZRangeByScoreWithScores(ctx, k, &redis.ZRangeBy{Min: "(" + strconv.FormatInt(now.UnixMilli(), 10), Max: "+inf"}).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read accounts: %w", err)
+		}
+		for _, z := range zs {
+			id, _ := z.Member.(string)
+			st := get(id)
+			st.Cooldowns = append(st.Cooldowns, Cooldown{ModelGroup: group, Until: time.UnixMilli(int64(z.Score)), Reason: reasons[id+"|"+group]})
+		}
+	}
+	qkeys, err := s.scan(ctx, s.keys.join("quota", "*"))
+	if err != nil {
+		return nil, fmt.Errorf("read accounts: %w", err)
+	}
+	qprefix := s.keys.join("quota") + ":"
+	for _, k := range qkeys {
+		vals, err := s.rdb.HGetAll(ctx, k).Result()
+		if err != nil {
+			return nil, fmt.Errorf("read accounts: %w", err)
+		}
+		for id, v := range vals {
+			frac, _, _ := strings.Cut(v, ":")
+			if f, err := strconv.ParseFloat(frac, 64); err == nil {
+				get(id).Quota[strings.TrimPrefix(k, qprefix)] = f
+			}
+		}
+	}
+	return out, nil
+}
+
+// scan lists keys matching a pattern on every master (all keys share one slot,
+// so in a cluster only one master has any).
+func (s *Scheduler) scan(ctx context.Context, pattern string) ([]string, error) {
+	var out []string
+	each := func(ctx context.Context, c redis.Cmdable) error {
+		it := c.Scan(ctx, 0, pattern, 512).Iterator()
+		for it.Next(ctx) {
+			out = append(out, it.Val())
+		}
+		return it.Err()
+	}
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		var mu sync.Mutex
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			var local []string
+			it := c.Scan(ctx, 0, pattern, 512).Iterator()
+			for it.Next(ctx) {
+				local = append(local, it.Val())
+			}
+			mu.Lock()
+			out = append(out, local...)
+			mu.Unlock()
+			return it.Err()
+		})
+		return out, err
+	}
+	return out, each(ctx, s.rdb)
+}
+
+func (s *Scheduler) deleteMatching(ctx context.Context, pattern string, want func(string) bool) (int, error) {
+	keys, err := s.scan(ctx, pattern)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, k := range keys {
+		if !want(k) {
+			continue
+		}
+		d, err := s.rdb.Del(ctx, k).Result()
+		if err != nil {
+			return n, err
+		}
+		n += int(d)
+	}
+	return n, nil
+}

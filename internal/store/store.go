@@ -1,0 +1,138 @@
+// Package store connects Switchyard to its shared state: a real Redis
+// (standalone, Cluster or Sentinel) when a URL is configured, otherwise an
+// embedded in-process Redis (miniredis) speaking the same protocol, so the very
+// same Lua scripts run in both homes.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+)
+
+// Options selects and tunes the Redis connection.
+type Options struct {
+	// URL is a redis:// or rediss:// URL, or a comma-separated list of
+	// host:port addresses (Redis Cluster). Empty starts the embedded store.
+	URL string
+	// Cluster forces Redis Cluster mode for a single address (managed cluster endpoints).
+	Cluster bool
+	// SentinelMaster selects Sentinel; the URL's host(s) are the sentinels.
+	SentinelMaster string
+	// ReadTimeout bounds each command; scripts are O(candidates) and fast. Default 2s.
+	ReadTimeout time.Duration
+}
+
+// Store is an open connection to the shared state.
+type Store struct {
+	// Client is the go-redis client; a plain, cluster or failover client.
+	Client   redis.UniversalClient
+	embedded *miniredis.Miniredis
+	desc     string
+}
+
+// Open connects to Redis (or starts the embedded store) and checks it answers.
+func Open(ctx context.Context, o Options) (*Store, error) {
+	if o.ReadTimeout <= 0 {
+		o.ReadTimeout = 2 * time.Second
+	}
+	if strings.TrimSpace(o.URL) == "" {
+		return OpenEmbedded()
+	}
+	uo, desc, err := universalOptions(o)
+	if err != nil {
+		return nil, err
+	}
+	c := redis.NewUniversalClient(uo)
+	s := &Store{Client: c, desc: desc}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		// A shared Redis that is down at start is not fatal: failure mode
+		// decides later. The caller logs it.
+		return s, fmt.Errorf("ping %s: %w", desc, err)
+	}
+	return s, nil
+}
+
+// OpenEmbedded starts an in-process Redis on a loopback port.
+func OpenEmbedded() (*Store, error) {
+	m := miniredis.NewMiniRedis()
+	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("start embedded store: %w", err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: m.Addr(), PoolSize: 64, ReadTimeout: 5 * time.Second})
+	return &Store{Client: c, embedded: m, desc: "embedded"}, nil
+}
+
+// Embedded reports whether the store runs inside this process.
+func (s *Store) Embedded() bool { return s.embedded != nil }
+
+// String describes the store without credentials.
+func (s *Store) String() string { return s.desc }
+
+// Ping checks the store answers.
+func (s *Store) Ping(ctx context.Context) error { return s.Client.Ping(ctx).Err() }
+
+// Close releases the connection and stops the embedded store.
+func (s *Store) Close() error {
+	err := s.Client.Close()
+	if s.embedded != nil {
+		s.embedded.Close()
+	}
+	return err
+}
+
+func universalOptions(o Options) (*redis.UniversalOptions, string, error) {
+	raw := strings.TrimSpace(o.URL)
+	uo := &redis.UniversalOptions{
+		ReadTimeout:           o.ReadTimeout,
+		WriteTimeout:          o.ReadTimeout,
+		DialTimeout:           2 * time.Second,
+		PoolSize:              64,
+		IsClusterMode:         o.Cluster,
+		MasterName:            o.SentinelMaster,
+		MaxRetries:            1,
+		ContextTimeoutEnabled: true,
+	}
+	parts := strings.Split(raw, ",")
+	for _, p := range parts {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if !strings.Contains(p, "://") {
+			uo.Addrs = append(uo.Addrs, p)
+			continue
+		}
+		u, err := url.Parse(p)
+		if err != nil {
+			return nil, "", errors.New("redis url: cannot parse")
+		}
+		ro, err := redis.ParseURL(p)
+		if err != nil {
+			return nil, "", fmt.Errorf("redis url %s://%s: %w", u.Scheme, u.Host, err)
+		}
+		uo.Addrs = append(uo.Addrs, ro.Addr)
+		uo.Username, uo.Password, uo.DB, uo.TLSConfig = ro.Username, ro.Password, ro.DB, ro.TLSConfig
+	}
+	if len(uo.Addrs) == 0 {
+		return nil, "", errors.New("redis url: no address")
+	}
+	mode := "standalone"
+	switch {
+	case uo.MasterName != "":
+		mode = "sentinel"
+		uo.SentinelUsername, uo.SentinelPassword = uo.Username, uo.Password
+	case len(uo.Addrs) > 1 || uo.IsClusterMode:
+		mode = "cluster"
+		uo.DB = 0
+	}
+	return uo, fmt.Sprintf("redis %s %s", mode, strings.Join(uo.Addrs, ",")), nil
+}
