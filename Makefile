@@ -1,0 +1,43 @@
+# Switchyard make targets (see README.md).
+GO      ?= go
+BIN     ?= bin
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+
+.PHONY: build run test test-go test-deploy bench lint fuzz docker compose-up clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
+
+## run: fake upstream + gateway with the demo pool on the embedded store
+run: build
+	BIN=$(BIN) ./scripts/run-demo.sh
+
+## test: the whole suite, as CI runs it
+test: lint test-go test-deploy
+
+test-go:
+	$(GO) test -count=1 -timeout 20m ./...
+
+test-deploy:
+	cd deploy/validate && $(GO) test -count=1 -timeout 20m ./...
+
+bench:
+	./scripts/bench.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## fuzz: a short run of every fuzz target (seed corpora also run in `make test`)
+fuzz:
+	./scripts/fuzz.sh 20s
+
+docker:
+	docker build --build-arg VERSION=$(VERSION) -t switchyard:$(VERSION) .
+
+compose-up:
+	docker compose up --build
+
+clean:
+	rm -rf $(BIN)

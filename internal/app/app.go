@@ -1,0 +1,225 @@
+// Package app is Switchyard's composition root: it builds every component
+// from the configuration, in dependency order, starts the client and admin
+// listeners, and shuts everything down when the context ends. It is the only
+// package that knows the concrete types.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/switchyard-gw/switchyard/internal/account"
+	"github.com/switchyard-gw/switchyard/internal/admin"
+	"github.com/switchyard-gw/switchyard/internal/config"
+	"github.com/switchyard-gw/switchyard/internal/credential"
+	"github.com/switchyard-gw/switchyard/internal/dispatch"
+	"github.com/switchyard-gw/switchyard/internal/route"
+	"github.com/switchyard-gw/switchyard/internal/schedule"
+	"github.com/switchyard-gw/switchyard/internal/server"
+	"github.com/switchyard-gw/switchyard/internal/store"
+	"github.com/switchyard-gw/switchyard/internal/upstream"
+)
+
+// Env is what the process hands to the app.
+type Env struct {
+	Stdout    io.Writer // logs and the LISTENING lines
+	LookupEnv func(string) (string, bool)
+	Version   string
+}
+
+// NewLogger builds the structured logger of the settings.
+func NewLogger(w io.Writer, level, format string) *slog.Logger {
+	var lv slog.Level
+	_ = lv.UnmarshalText([]byte(level))
+	o := &slog.HandlerOptions{Level: lv}
+	if strings.EqualFold(format, "text") {
+		return slog.New(slog.NewTextHandler(w, o))
+	}
+	return slog.New(slog.NewJSONHandler(w, o))
+}
+
+// Run serves until ctx ends, then drains within cfg.ShutdownGrace.
+func Run(ctx context.Context, cfg config.Config, env Env) error {
+	if env.LookupEnv == nil {
+		env.LookupEnv = os.LookupEnv
+	}
+	log := NewLogger(env.Stdout, cfg.LogLevel, cfg.LogFormat)
+
+	pools, err := openPool(cfg, env, log)
+	if err != nil {
+		return err
+	}
+	table, err := route.LoadTable(cfg.RoutesFile)
+	if err != nil {
+		return fmt.Errorf("routes file: %w", err)
+	}
+
+	st, err := store.Open(ctx, store.Options{URL: cfg.RedisURL, Cluster: cfg.RedisCluster, SentinelMaster: cfg.RedisSentinelMaster})
+	if st == nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer st.Close()
+	if err != nil {
+		log.Warn("shared store unreachable at start", slog.String("store", st.String()), slog.String("error", err.Error()))
+	}
+	mode, _ := schedule.ParseMode(cfg.SchedulingMode)
+	sched := schedule.New(st.Client, schedule.Options{
+		Mode: mode, MaxWait: cfg.MaxWait, StickyTTL: cfg.StickyTTL, Window: cfg.LastUsedWindow,
+		QuotaProtection: cfg.QuotaProtection,
+	})
+	if err := sched.Preload(ctx); err != nil {
+		log.Warn("preload scripts", slog.String("error", err.Error()))
+	}
+	failOpen := cfg.RedisFailureMode != config.FailClosed
+	var local *schedule.Scheduler
+	if failOpen && !st.Embedded() {
+		// Per-replica fallback state for Redis outages: the same scripts on
+		// an embedded store.
+		ls, err := store.OpenEmbedded()
+		if err != nil {
+			return fmt.Errorf("fallback store: %w", err)
+		}
+		defer ls.Close()
+		local = schedule.New(ls.Client, schedule.Options{
+			Mode: mode, MaxWait: cfg.MaxWait, StickyTTL: cfg.StickyTTL, Window: cfg.LastUsedWindow,
+			QuotaProtection: cfg.QuotaProtection,
+		})
+	}
+	resilient := schedule.NewResilient(sched, local, failOpen, st.Ping, log)
+
+	catalog := dispatch.NewCatalog(pools, table)
+	transport := upstream.NewTransport(upstream.Timeouts{Connect: cfg.ConnectTimeout, ResponseHeader: cfg.ResponseHeaderTimeout})
+	httpClient := &http.Client{Transport: transport}
+	up := &upstream.Client{HTTP: httpClient, Tokens: credential.NewOAuth(httpClient), UserAgent: "switchyard/" + env.Version}
+	disp := &dispatch.Dispatcher{
+		Router: catalog, Sched: resilient, Upstream: up, Log: log,
+		Policy: dispatch.Policy{
+			MaxAttempts: cfg.MaxAttempts, RequestTimeout: cfg.RequestTimeout,
+			FirstEventTimeout: cfg.FirstEventTimeout, IdleTimeout: cfg.IdleTimeout,
+			KeepAlive: cfg.KeepAliveInterval, RateLimitGrace: cfg.RateLimitGrace,
+			MaxEventBytes: 16 << 20, MaxResponseBytes: 64 << 20,
+		},
+	}
+	health := &health{store: st, failOpen: failOpen, pools: pools}
+	api := server.New(server.Options{
+		Keys: server.NewKeys(cfg.APIKeys), MaxBodyBytes: int64(cfg.MaxBodyBytes), Dispatch: disp,
+		Models: &modelList{pools: pools, table: table}, Health: health, Log: log,
+	})
+	adm := admin.New(admin.Options{Key: cfg.AdminKey, Sched: sched, Pool: pools.Current, Log: log})
+
+	lc := net.ListenConfig{}
+	apiLn, err := lc.Listen(ctx, "tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.ListenAddr, err)
+	}
+	admLn, err := lc.Listen(ctx, "tcp", cfg.AdminAddr)
+	if err != nil {
+		apiLn.Close()
+		return fmt.Errorf("listen %s: %w", cfg.AdminAddr, err)
+	}
+	apiSrv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+	admSrv := &http.Server{Handler: adm, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(env.Stdout, "LISTENING %s\nADMIN %s\n", apiLn.Addr(), admLn.Addr())
+	log.Info("switchyard serving", slog.String("version", env.Version), slog.String("listen", apiLn.Addr().String()),
+		slog.String("admin", admLn.Addr().String()), slog.String("store", st.String()), slog.Int("accounts", pools.Current().Len()))
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return serve(apiSrv, apiLn) })
+	g.Go(func() error { return serve(admSrv, admLn) })
+	g.Go(func() error { return pools.Run(gctx, 2*time.Second) })
+	g.Go(func() error { return resilient.Run(gctx, time.Second) })
+	g.Go(func() error {
+		<-gctx.Done()
+		log.Info("shutting down", slog.Duration("grace", cfg.ShutdownGrace))
+		api.Drain()
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
+		defer cancel()
+		err := errors.Join(apiSrv.Shutdown(sctx), admSrv.Shutdown(sctx))
+		if err != nil {
+			_ = apiSrv.Close()
+			_ = admSrv.Close()
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+func serve(s *http.Server, ln net.Listener) error {
+	if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func openPool(cfg config.Config, env Env, log *slog.Logger) (*account.Source, error) {
+	if cfg.AccountsFile == "" {
+		log.Warn("no SWITCHYARD_ACCOUNTS_FILE: the pool is empty and every model answers 404")
+		p, err := account.Parse([]byte(`{"accounts": []}`), env.LookupEnv)
+		if err != nil {
+			return nil, err
+		}
+		return account.StaticSource(p), nil
+	}
+	src, err := account.NewSource(cfg.AccountsFile, env.LookupEnv, log)
+	if err != nil {
+		return nil, fmt.Errorf("accounts file: %w", err)
+	}
+	return src, nil
+}
+
+// health answers readiness: the pool is loaded; a store outage is reported
+// and fails readiness only in failure mode closed.
+type health struct {
+	store    *store.Store
+	failOpen bool
+	pools    *account.Source
+}
+
+func (h *health) Ready(ctx context.Context) (bool, map[string]any) {
+	pctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	d := map[string]any{"accounts": h.pools.Current().Len(), "store": "ok"}
+	if err := h.store.Ping(pctx); err != nil {
+		d["store"] = "unreachable"
+		return h.failOpen, d
+	}
+	return true, d
+}
+
+// modelList names the models a client may ask for: exact route patterns and
+// exact allow-list entries.
+type modelList struct {
+	pools *account.Source
+	table *route.Table
+}
+
+func (m *modelList) ModelIDs() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		if s != "" && !strings.Contains(s, "*") && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, p := range m.table.Patterns() {
+		add(p)
+	}
+	for _, a := range m.pools.Current().Accounts() {
+		for _, g := range a.Models {
+			add(g)
+		}
+	}
+	return out
+}

@@ -1,0 +1,262 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/switchyard-gw/switchyard/internal/account"
+	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/retry"
+	"github.com/switchyard-gw/switchyard/internal/sse"
+	"github.com/switchyard-gw/switchyard/internal/upstream"
+)
+
+// tryResult is one attempt after its response headers (and, for a stream, its
+// first meaningful event) have been read.
+type tryResult struct {
+	acct     *account.Account
+	obs      observation
+	resp     *http.Response
+	cancel   context.CancelFunc
+	body     []byte // error body, or the whole non-streamed answer
+	stream   *pump  // committed-to-be stream, positioned after first
+	first    []byte // the first meaningful event, serialized for the client
+	finished bool   // Gemini: a finishReason was seen
+	quota    quotaInfo
+	errMsg   string
+}
+
+// errorBodyLimit bounds how much of an upstream error body is read.
+const errorBodyLimit = 1 << 20
+
+// try sends one attempt and reads until it is clear whether it succeeded.
+func (d *Dispatcher) try(ctx context.Context, a *account.Account, call upstream.Call, dl dialect) *tryResult {
+	actx, cancel := context.WithCancel(ctx)
+	tr := &tryResult{acct: a, cancel: cancel}
+	resp, err := d.Upstream.Send(actx, a, call)
+	if err != nil {
+		tr.obs.fail = failNetwork
+		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
+			tr.obs.fail = failTimeout
+		}
+		tr.errMsg = fmt.Sprintf("upstream %s: no response", a.Provider)
+		return tr
+	}
+	tr.resp = resp
+	tr.obs.status = resp.StatusCode
+	tr.quota = quotaFromHeaders(resp.Header, time.Now())
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		tr.body, _ = io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
+		tr.obs.hint = retry.ParseHint(resp.StatusCode, resp.Header, tr.body, time.Now())
+		tr.obs.signature = retry.IsSignatureError(resp.StatusCode, tr.body)
+		tr.errMsg = fmt.Sprintf("upstream %s answered %d", a.Provider, resp.StatusCode)
+		return tr
+	}
+	ct := resp.Header.Get("Content-Type")
+	if call.Stream && strings.HasPrefix(ct, "text/event-stream") {
+		d.peek(ctx, tr, dl)
+		return tr
+	}
+	limit := d.Policy.MaxResponseBytes
+	if limit <= 0 {
+		limit = 64 << 20
+	}
+	tr.body, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	switch {
+	case err != nil:
+		tr.obs.fail = failPeek
+		if isTimeout(err) {
+			tr.obs.fail = failTimeout
+		}
+		tr.errMsg = fmt.Sprintf("upstream %s: answer cut short", a.Provider)
+	case int64(len(tr.body)) > limit || !gjson.ValidBytes(tr.body):
+		tr.obs.fail = failBadBody
+		tr.errMsg = fmt.Sprintf("upstream %s: answer is not valid JSON", a.Provider)
+	case call.Stream:
+		// The client asked for a stream and the provider answered JSON: treat
+		// as not meaningful for a stream client.
+		tr.obs.fail = failBadBody
+		tr.errMsg = fmt.Sprintf("upstream %s: expected an event stream", a.Provider)
+	}
+	return tr
+}
+
+// peek reads up to the first meaningful event under the first-event timeout.
+func (d *Dispatcher) peek(ctx context.Context, tr *tryResult, dl dialect) {
+	p := startPump(tr.resp.Body, d.Policy.MaxEventBytes)
+	tr.stream = p
+	timer := time.NewTimer(d.Policy.FirstEventTimeout)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			tr.obs.fail = failTimeout
+			tr.errMsg = "request ended during the peek"
+			return
+		case <-timer.C:
+			tr.obs.fail = failTimeout
+			tr.errMsg = fmt.Sprintf("upstream %s: no event within %s", tr.acct.Provider, d.Policy.FirstEventTimeout)
+			return
+		case it := <-p.events:
+			if it.err != nil {
+				tr.obs.fail = failPeek
+				if errors.Is(it.err, io.EOF) {
+					tr.obs.fail = failEmpty
+				}
+				tr.errMsg = fmt.Sprintf("upstream %s: stream ended before any content", tr.acct.Provider)
+				return
+			}
+			switch dl.classify(it.ev) {
+			case sse.KindSkip:
+				p.next()
+				continue
+			case sse.KindError:
+				tr.body = append([]byte(nil), it.ev.Data...)
+				tr.obs.status = inBandStatus(tr.body)
+				tr.obs.hint = retry.ParseHint(tr.obs.status, http.Header{}, tr.body, time.Now())
+				tr.errMsg = fmt.Sprintf("upstream %s: error event before any content", tr.acct.Provider)
+				p.next()
+				return
+			case sse.KindDone:
+				tr.obs.fail = failEmpty
+				tr.errMsg = fmt.Sprintf("upstream %s: stream finished without content", tr.acct.Provider)
+				p.next()
+				return
+			}
+			tr.first = sse.AppendEvent(nil, it.ev.Name, it.ev.Data)
+			tr.finished = sse.GeminiFinished(it.ev)
+			p.next()
+			return
+		}
+	}
+}
+
+// inBandStatus reads the status of an error event ({"error":{"code":503}} or
+// Anthropic's error type); 502 when unknown.
+func inBandStatus(data []byte) int {
+	if c := gjson.GetBytes(data, "error.code"); c.Type == gjson.Number && c.Int() >= 400 && c.Int() < 600 {
+		return int(c.Int())
+	}
+	switch gjson.GetBytes(data, "error.type").Str {
+	case "overloaded_error":
+		return 529
+	case "rate_limit_error", "rate_limit_exceeded":
+		return 429
+	case "invalid_request_error":
+		return 400
+	}
+	return 502
+}
+
+func (tr *tryResult) close() {
+	if tr.resp != nil {
+		tr.resp.Body.Close()
+	}
+	if tr.stream != nil {
+		tr.stream.stop()
+	}
+	tr.cancel()
+}
+
+// transient reports whether the failure may clear by itself soon.
+func (tr *tryResult) transient() bool {
+	return tr.obs.fail != failNone || tr.obs.status >= 500 || tr.obs.status == 429 || tr.obs.status == 408
+}
+
+// passThrough forwards the client's own error (same protocol: the provider's
+// envelope is the client's envelope).
+func (tr *tryResult) passThrough(w http.ResponseWriter, dl dialect) int {
+	defer tr.close()
+	st := tr.obs.status
+	if st == 0 {
+		st = http.StatusBadGateway
+	}
+	if len(tr.body) == 0 || !gjson.ValidBytes(tr.body) || tr.stream != nil {
+		e := &llm.Error{Status: st, Kind: llm.KindOf(st), Message: tr.errMsg}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(st)
+		_, _ = w.Write(dl.errorBody(e))
+		return st
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(st)
+	_, _ = w.Write(tr.body)
+	return st
+}
+
+// clientError is the error a client sees when the attempts are spent.
+func (tr *tryResult) clientError(attempts int) *llm.Error {
+	st := tr.obs.status
+	switch {
+	case tr.obs.fail == failTimeout:
+		st = http.StatusGatewayTimeout
+	case tr.obs.fail != failNone || st == 0:
+		st = http.StatusBadGateway
+	case st == 529 || st == 503 || st == 429:
+	case st >= 500:
+		st = http.StatusBadGateway
+	case st == 401 || st == 403 || st == 404 || st == 402:
+		// The account's problem, not the client's: do not echo a 401 that
+		// would make the client think its own key is wrong.
+		st = http.StatusBadGateway
+	}
+	e := &llm.Error{Status: st, Kind: llm.KindOf(st),
+		Message: fmt.Sprintf("the upstream pool could not answer after %d attempt(s); last: %s", attempts, tr.errMsg)}
+	if st == 429 {
+		e.RetryAfter = tr.obs.hint.RetryAfter
+		e.Terminal = tr.obs.hint.Terminal
+	}
+	return e
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// quotaInfo is the remaining share of a provider rate limit.
+type quotaInfo struct {
+	Known    bool
+	Fraction float64
+	Reset    time.Time
+}
+
+// quotaFromHeaders learns remaining quota from Anthropic and OpenAI headers.
+func quotaFromHeaders(h http.Header, now time.Time) quotaInfo {
+	if rem, lim := h.Get("anthropic-ratelimit-requests-remaining"), h.Get("anthropic-ratelimit-requests-limit"); rem != "" && lim != "" {
+		q := fraction(rem, lim)
+		if t, err := time.Parse(time.RFC3339, h.Get("anthropic-ratelimit-requests-reset")); err == nil {
+			q.Reset = t
+		} else {
+			q.Reset = now.Add(time.Minute)
+		}
+		return q
+	}
+	if rem, lim := h.Get("x-ratelimit-remaining-requests"), h.Get("x-ratelimit-limit-requests"); rem != "" && lim != "" {
+		q := fraction(rem, lim)
+		if d, ok := retry.ParseDuration(h.Get("x-ratelimit-reset-requests")); ok {
+			q.Reset = now.Add(d)
+		} else {
+			q.Reset = now.Add(time.Minute)
+		}
+		return q
+	}
+	return quotaInfo{}
+}
+
+func fraction(rem, lim string) quotaInfo {
+	r, err1 := strconv.ParseFloat(rem, 64)
+	l, err2 := strconv.ParseFloat(lim, 64)
+	if err1 != nil || err2 != nil || l <= 0 || r < 0 {
+		return quotaInfo{}
+	}
+	return quotaInfo{Known: true, Fraction: r / l}
+}

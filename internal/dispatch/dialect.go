@@ -1,0 +1,64 @@
+package dispatch
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol/anthropic"
+	"github.com/switchyard-gw/switchyard/internal/protocol/gemini"
+	"github.com/switchyard-gw/switchyard/internal/protocol/openai"
+	"github.com/switchyard-gw/switchyard/internal/sse"
+)
+
+// dialect is what the loop needs to know about one wire protocol.
+type dialect struct {
+	errorBody   func(*llm.Error) []byte
+	streamError func(*llm.Error) []byte
+	keepAlive   []byte // nil: the protocol's clients break on heartbeats
+	classify    func(sse.Event) sse.Kind
+	rewrite     func(body []byte, model string) ([]byte, error)
+	// cleanEOF reports whether EOF after the events seen is a proper end.
+	cleanEOF func(sawFinish bool) bool
+}
+
+func keepBody(body []byte, _ string) ([]byte, error) { return body, nil }
+
+func dialectFor(p llm.Protocol) dialect {
+	switch p {
+	case llm.Anthropic:
+		return dialect{
+			errorBody: anthropic.ErrorBody, streamError: anthropic.StreamError, keepAlive: anthropic.KeepAlive(),
+			classify: sse.ClassifyAnthropic, rewrite: anthropic.RewriteModel,
+			cleanEOF: func(bool) bool { return false },
+		}
+	case llm.Gemini:
+		return dialect{
+			errorBody: gemini.ErrorBody, streamError: gemini.StreamError,
+			classify: sse.ClassifyGemini, rewrite: keepBody,
+			cleanEOF: func(sawFinish bool) bool { return sawFinish },
+		}
+	}
+	return dialect{
+		errorBody: openai.ErrorBody, streamError: openai.StreamError, keepAlive: openai.KeepAlive(),
+		classify: sse.ClassifyOpenAI, rewrite: openai.RewriteModel,
+		cleanEOF: func(bool) bool { return false },
+	}
+}
+
+// WriteError is the one place that turns an error into a client response, in
+// the client protocol's envelope, before anything else was written.
+func WriteError(w http.ResponseWriter, p llm.Protocol, e *llm.Error) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Del("Content-Length")
+	if e.RetryAfter > 0 {
+		secs := int64((e.RetryAfter + 999_999_999) / 1_000_000_000)
+		h.Set("Retry-After", strconv.FormatInt(secs, 10))
+	}
+	if e.Terminal {
+		h.Set("x-should-retry", "false")
+	}
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(dialectFor(p).errorBody(e))
+}

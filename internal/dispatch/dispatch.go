@@ -1,0 +1,311 @@
+// Package dispatch is the one request pipeline for every client protocol:
+// route the model, pick an account, send, peek the stream, classify the
+// outcome with one table, report it to the scheduler, and either relay the
+// answer or try again on another account before the client sees a byte.
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/switchyard-gw/switchyard/internal/account"
+	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/schedule"
+	"github.com/switchyard-gw/switchyard/internal/upstream"
+)
+
+// Scheduler is the part of the scheduler the loop uses.
+type Scheduler interface {
+	Acquire(ctx context.Context, q schedule.Query) (schedule.Lease, error)
+	Report(ctx context.Context, o schedule.Outcome) (time.Time, error)
+	Settings(ctx context.Context) (schedule.Settings, error)
+}
+
+// Sender sends one attempt upstream.
+type Sender interface {
+	Send(ctx context.Context, a *account.Account, call upstream.Call) (*http.Response, error)
+}
+
+// Router resolves a client model to a route.
+type Router interface {
+	Resolve(model string, client llm.Protocol) (*Route, *llm.Error)
+}
+
+// Policy holds the loop's limits.
+type Policy struct {
+	MaxAttempts       int
+	RequestTimeout    time.Duration // overall deadline of one client request
+	FirstEventTimeout time.Duration // a stream must show a meaningful event within this
+	IdleTimeout       time.Duration // max silence inside a committed stream
+	KeepAlive         time.Duration // heartbeat to the client during upstream silence
+	RateLimitGrace    time.Duration // when every account cools, wait if one frees within this
+	MaxEventBytes     int           // bound on one SSE event
+	MaxResponseBytes  int64         // bound on a non-streamed answer
+}
+
+// Dispatcher runs the attempt loop. Build it once in the composition root.
+type Dispatcher struct {
+	Router   Router
+	Sched    Scheduler
+	Upstream Sender
+	Policy   Policy
+	Log      *slog.Logger
+}
+
+// Request is a decoded client request.
+type Request struct {
+	Protocol  llm.Protocol // client protocol
+	Op        upstream.Op
+	Model     string // client model
+	Body      []byte
+	Stream    bool
+	SessionID string
+	Scope     string // id of the client key
+	Header    http.Header
+	Beta      bool
+	RequestID string
+}
+
+// Attempt is one upstream try, for logs, traces and the request log.
+type Attempt struct {
+	Account  string        `json:"account"`
+	Email    string        `json:"email"`
+	Decision string        `json:"decision"`
+	Status   int           `json:"status,omitempty"`
+	Outcome  string        `json:"outcome"`
+	Reason   string        `json:"reason,omitempty"`
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Result summarises a served request.
+type Result struct {
+	Status   int
+	Mapped   string
+	Email    string
+	Attempts []Attempt
+	TTFB     time.Duration
+	Error    string
+}
+
+// Serve runs the loop for one request and writes the answer to w.
+func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Request) Result {
+	start := time.Now()
+	if d.Policy.RequestTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d.Policy.RequestTimeout)
+		defer cancel()
+	}
+	dl := dialectFor(req.Protocol)
+	res := Result{}
+	fail := func(e *llm.Error) Result {
+		WriteError(w, req.Protocol, e)
+		res.Status, res.Error = e.Status, e.Message
+		return res
+	}
+	rt, lerr := d.Router.Resolve(req.Model, req.Protocol)
+	if lerr != nil {
+		return fail(lerr)
+	}
+	res.Mapped = rt.Mapped
+	w.Header().Set("X-Mapped-Model", rt.Mapped)
+	body, err := dl.rewrite(req.Body, rt.Mapped)
+	if err != nil {
+		return fail(llm.Errorf(llm.KindInvalidRequest, "cannot set the model in the request body"))
+	}
+	call := upstream.Call{Op: req.Op, Model: rt.Mapped, Stream: req.Stream, Body: body, Header: req.Header, Beta: req.Beta}
+
+	var (
+		attempted []string
+		pinned    *account.Account // next attempt stays on this account (short hint, repair)
+		last      *tryResult
+		repaired  bool
+		waited    bool
+		revisit   bool
+	)
+	for n := 0; n < d.Policy.MaxAttempts; n++ {
+		acct, lease, lerr := d.pick(ctx, req, rt, n, attempted, pinned, &waited, &revisit, last)
+		pinned = nil
+		if lerr != nil {
+			if last != nil && lerr.Status != 429 {
+				return fail(last.clientError(d.Policy.MaxAttempts))
+			}
+			return fail(lerr)
+		}
+		if !contains(attempted, acct.ID) {
+			attempted = append(attempted, acct.ID)
+		}
+		w.Header().Set("X-Account-Email", acct.Email)
+		res.Email = acct.Email
+
+		t0 := time.Now()
+		tr := d.try(ctx, acct, call, dl)
+		v := classify(tr.obs)
+		res.Attempts = append(res.Attempts, Attempt{
+			Account: acct.ID, Email: acct.Email, Decision: lease.Decision, Status: tr.obs.status,
+			Outcome: v.action.String(), Reason: string(v.reason), Duration: time.Since(t0),
+		})
+		if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) && v.action != actSucceed {
+			// The client went away: not the account's fault, nothing to write.
+			tr.close()
+			res.Status, res.Error = 499, "client disconnected"
+			return res
+		}
+		d.report(ctx, req, rt, acct, lease, v, tr, n > 0)
+		switch v.action {
+		case actSucceed:
+			res.TTFB = time.Since(start)
+			res.Status = tr.relay(ctx, w, dl, d.Policy)
+			return res
+		case actPassThrough:
+			res.Status = tr.passThrough(w, dl)
+			return res
+		case actSameAccount:
+			pinned = acct
+		case actRepair:
+			if repaired || !canRepair(req.Protocol) {
+				res.Status = tr.passThrough(w, dl)
+				return res
+			}
+			repaired, pinned = true, acct
+			if fixedBody, ok := repairBody(req.Protocol, call.Body); ok {
+				call.Body = fixedBody
+			}
+		}
+		tr.close()
+		last = tr
+		if n+1 < d.Policy.MaxAttempts && v.sleep > 0 {
+			if !sleepCtx(ctx, v.sleep) {
+				break
+			}
+		}
+	}
+	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) {
+		res.Status, res.Error = 499, "client disconnected"
+		return res
+	}
+	if last == nil {
+		return fail(llm.Errorf(llm.KindUnavailable, "no account could be tried"))
+	}
+	return fail(last.clientError(d.Policy.MaxAttempts))
+}
+
+// pick selects the account of attempt n, waiting when the policy allows.
+func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, attempted []string,
+	pinned *account.Account, waited, revisit *bool, last *tryResult) (*account.Account, schedule.Lease, *llm.Error) {
+	none := schedule.Lease{}
+	if pinned != nil {
+		// Same account again: its streak is unknown here, so a success reports.
+		return pinned, schedule.Lease{Status: schedule.StatusOK, Account: pinned.ID, Decision: "retry_same", Streak: 1}, nil
+	}
+	q := schedule.Query{Group: rt.Group, Scope: req.Scope, SessionID: req.SessionID, Candidates: rt.Candidates,
+		Attempted: attempted, Force: n > 0}
+	for {
+		l, err := d.Sched.Acquire(ctx, q)
+		if err != nil {
+			d.Log.LogAttrs(ctx, slog.LevelError, "scheduler unavailable", slog.String("error", err.Error()))
+			return nil, none, llm.Errorf(llm.KindUnavailable, "the gateway's scheduling store is unavailable")
+		}
+		switch l.Status {
+		case schedule.StatusOK:
+			if a := rt.Account(l.Account); a != nil {
+				return a, l, nil
+			}
+			return nil, none, llm.Errorf(llm.KindServer, "selected account is not in the pool")
+		case schedule.StatusWait:
+			if *waited || !sleepCtx(ctx, l.Wait) {
+				q.Force = true
+				*waited = true
+				continue
+			}
+			*waited = true
+			continue
+		}
+		// Nothing eligible.
+		if l.Wait < 0 && len(attempted) > 0 && !*revisit && last != nil && last.transient() {
+			// Every candidate was tried: a transient failure may go back to
+			// the account that failed longest ago, after its backoff.
+			*revisit = true
+			q.Attempted = nil
+			continue
+		}
+		grace := d.Policy.RateLimitGrace
+		if st, err := d.Sched.Settings(ctx); err == nil && st.Mode == schedule.CacheFirst && st.MaxWait > grace {
+			grace = st.MaxWait
+		}
+		if l.Wait >= 0 && l.Wait <= grace && !*waited {
+			*waited = true
+			if !sleepCtx(ctx, l.Wait+jitter(l.Wait)) {
+				return nil, none, llm.Errorf(llm.KindTimeout, "request deadline passed while waiting for an account")
+			}
+			continue
+		}
+		if l.Wait > 0 {
+			e := llm.Errorf(llm.KindRateLimit, "every account able to serve %q is cooling down; retry after %ds", rt.Mapped, int((l.Wait+time.Second-1)/time.Second))
+			e.RetryAfter = l.Wait
+			return nil, none, e
+		}
+		if last != nil {
+			return nil, none, last.clientError(n)
+		}
+		return nil, none, llm.Errorf(llm.KindUnavailable, "no account is available for %q", rt.Mapped)
+	}
+}
+
+func (d *Dispatcher) report(ctx context.Context, req *Request, rt *Route, a *account.Account, lease schedule.Lease, v verdict, tr *tryResult, rotated bool) {
+	o := schedule.Outcome{Account: a.ID, Group: rt.Group, Scope: req.Scope, SessionID: req.SessionID}
+	switch {
+	case v.action == actSucceed:
+		o.Success, o.Rebind = true, rotated
+		if tr.quota.Known {
+			o.QuotaKnown, o.Quota, o.QuotaReset = true, tr.quota.Fraction, tr.quota.Reset
+		}
+		if !schedule.NeedsReport(lease, o) {
+			return
+		}
+	case v.scope == "":
+		return
+	default:
+		o.CooldownScope, o.Reason, o.Hint, o.Base, o.Cap = v.scope, string(v.reason), tr.obs.hint.RetryAfter, v.base, v.cap
+	}
+	// Report even when the client has gone: the account's state is shared.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if _, err := d.Sched.Report(rctx, o); err != nil {
+		d.Log.LogAttrs(ctx, slog.LevelWarn, "report outcome", slog.String("account", a.ID), slog.String("error", err.Error()))
+	}
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 50 * time.Millisecond
+	}
+	return time.Duration(rand.Int64N(int64(d)/5 + 1))
+}
+
+// sleepCtx sleeps unless ctx ends first; it reports whether the full time passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

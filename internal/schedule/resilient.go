@@ -1,0 +1,142 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// ErrStoreDown is returned in failure mode closed while the shared store is unreachable.
+var ErrStoreDown = errors.New("shared store unreachable")
+
+// Resilient serves selections from the shared store and, in failure mode
+// open, from a per-replica local store while the shared one is unreachable.
+// A probe brings the shared store back as soon as it answers again.
+type Resilient struct {
+	shared, local *Scheduler
+	failOpen      bool
+	ping          func(context.Context) error
+	log           *slog.Logger
+	down          atomic.Bool
+	// OnChange is told when the shared store goes down (true) or comes back (false).
+	OnChange func(down bool)
+}
+
+// NewResilient wraps shared with a fallback. local may be nil in failure mode closed.
+func NewResilient(shared, local *Scheduler, failOpen bool, ping func(context.Context) error, log *slog.Logger) *Resilient {
+	return &Resilient{shared: shared, local: local, failOpen: failOpen && local != nil, ping: ping, log: log}
+}
+
+// Degraded reports whether the shared store is considered down.
+func (r *Resilient) Degraded() bool { return r.down.Load() }
+
+func (r *Resilient) pick() (*Scheduler, error) {
+	if !r.down.Load() {
+		return r.shared, nil
+	}
+	if r.failOpen {
+		return r.local, nil
+	}
+	return nil, ErrStoreDown
+}
+
+// storeFailure tells connection-level failures (the store is gone) from
+// script errors (a bug, reported as is).
+func storeFailure(err error) bool {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return false
+	}
+	var ne net.Error
+	if errors.As(err, &ne) || errors.Is(err, redis.ErrClosed) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe)
+}
+
+func (r *Resilient) markDown(err error) {
+	if r.down.CompareAndSwap(false, true) {
+		r.log.Error("shared store unreachable; serving from local state", slog.Bool("fail_open", r.failOpen), slog.String("error", err.Error()))
+		if r.OnChange != nil {
+			r.OnChange(true)
+		}
+	}
+}
+
+// Acquire selects on the shared store, or the local one while it is down.
+func (r *Resilient) Acquire(ctx context.Context, q Query) (Lease, error) {
+	s, err := r.pick()
+	if err != nil {
+		return Lease{}, err
+	}
+	l, err := s.Acquire(ctx, q)
+	if s == r.shared && storeFailure(err) && ctx.Err() == nil {
+		r.markDown(err)
+		if r.failOpen {
+			return r.local.Acquire(ctx, q)
+		}
+		return Lease{}, ErrStoreDown
+	}
+	return l, err
+}
+
+// Report records an outcome where the selection was made.
+func (r *Resilient) Report(ctx context.Context, o Outcome) (time.Time, error) {
+	s, err := r.pick()
+	if err != nil {
+		return time.Time{}, err
+	}
+	t, err := s.Report(ctx, o)
+	if s == r.shared && storeFailure(err) {
+		r.markDown(err)
+		if r.failOpen {
+			return r.local.Report(ctx, o)
+		}
+	}
+	return t, err
+}
+
+// Settings reads the runtime settings from where selections are made.
+func (r *Resilient) Settings(ctx context.Context) (Settings, error) {
+	s, err := r.pick()
+	if err != nil {
+		return Settings{}, err
+	}
+	return s.Settings(ctx)
+}
+
+// Run probes the shared store while it is down and restores it when it answers.
+func (r *Resilient) Run(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if !r.down.Load() {
+			continue
+		}
+		pctx, cancel := context.WithTimeout(ctx, every)
+		err := r.ping(pctx)
+		cancel()
+		if err != nil {
+			continue
+		}
+		// A restarted Redis has no scripts; load them before serving again.
+		if err := r.shared.Preload(ctx); err != nil {
+			continue
+		}
+		r.down.Store(false)
+		r.log.Info("shared store reachable again")
+		if r.OnChange != nil {
+			r.OnChange(false)
+		}
+	}
+}

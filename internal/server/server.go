@@ -1,0 +1,261 @@
+// Package server is the gin edge of the client API: request ids, client auth,
+// body limits, protocol probing, and the routes of the three client protocols.
+// Everything behind the edge sees context, bytes and dispatch.Request only.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/switchyard-gw/switchyard/internal/dispatch"
+	"github.com/switchyard-gw/switchyard/internal/llm"
+)
+
+// Dispatcher serves a decoded request.
+type Dispatcher interface {
+	Serve(ctx context.Context, w http.ResponseWriter, req *dispatch.Request) dispatch.Result
+}
+
+// Models lists the models the gateway can route.
+type Models interface {
+	ModelIDs() []string
+}
+
+// Health tells readiness.
+type Health interface {
+	Ready(ctx context.Context) (ok bool, detail map[string]any)
+}
+
+// Options configure the client API.
+type Options struct {
+	Keys         *Keys
+	MaxBodyBytes int64
+	Dispatch     Dispatcher
+	Models       Models
+	Health       Health
+	Log          *slog.Logger
+	// Observe is called once per served request (metrics, request log).
+	Observe func(ctx context.Context, rec Record)
+}
+
+// Record describes one served client request for logs and the request log.
+type Record struct {
+	RequestID string
+	Protocol  llm.Protocol
+	Route     string
+	Model     string
+	Stream    bool
+	Result    dispatch.Result
+	Duration  time.Duration
+}
+
+// Server is the client API handler.
+type Server struct {
+	opts     Options
+	engine   *gin.Engine
+	draining atomic.Bool
+}
+
+// New builds the client API.
+func New(o Options) *Server {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{opts: o, engine: gin.New()}
+	e := s.engine
+	e.ContextWithFallback = true
+	e.UseRawPath = true
+	e.UnescapePathValues = false
+	e.Use(s.recoverer, s.requestID)
+	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	e.GET("/readyz", s.readyz)
+	e.HEAD("/", func(c *gin.Context) { c.Status(http.StatusOK) })
+	e.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "switchyard") })
+	// Claude Code telemetry: never routed upstream.
+	e.POST("/api/event_logging/batch", func(c *gin.Context) { c.Status(http.StatusOK) })
+
+	oa := e.Group("", s.auth(llm.OpenAI))
+	for _, p := range []string{"/v1/chat/completions", "/chat/completions"} {
+		oa.POST(p, s.openAIChat)
+	}
+	for _, p := range []string{"/v1/responses", "/responses"} {
+		oa.POST(p, s.openAIResponses)
+	}
+	e.GET("/v1/models", s.listModels)
+	an := e.Group("", s.auth(llm.Anthropic))
+	an.POST("/v1/messages", s.anthropicMessages)
+	an.POST("/v1/messages/count_tokens", s.anthropicCount)
+	ge := e.Group("", s.auth(llm.Gemini))
+	ge.POST("/v1beta/models/*action", s.gemini)
+	ge.POST("/v1/models/*action", s.gemini)
+	ge.GET("/v1beta/models", s.geminiModels)
+	e.NoRoute(func(c *gin.Context) {
+		p := guessProtocol(c.Request)
+		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindNotFound, "no route for %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		dispatch.WriteError(c.Writer, guessProtocol(c.Request), llm.Errorf(llm.KindNotFound, "no route for %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Drain makes readiness fail so load balancers stop sending new requests.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+func (s *Server) readyz(c *gin.Context) {
+	if s.draining.Load() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"ready": false, "reason": "shutting down"})
+		return
+	}
+	ok, detail := true, map[string]any{}
+	if s.opts.Health != nil {
+		ok, detail = s.opts.Health.Ready(c.Request.Context())
+	}
+	detail["ready"] = ok
+	if !ok {
+		c.JSON(http.StatusServiceUnavailable, detail)
+		return
+	}
+	c.JSON(http.StatusOK, detail)
+}
+
+type ctxKey int
+
+const (
+	keyScope ctxKey = iota
+)
+
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-Id")
+	if id == "" || len(id) > 128 || strings.ContainsAny(id, "\r\n") {
+		var b [12]byte
+		_, _ = rand.Read(b[:])
+		id = "req_" + hex.EncodeToString(b[:])
+	}
+	c.Set("request_id", id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+}
+
+func (s *Server) recoverer(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.opts.Log.Error("panic serving request", slog.Any("panic", v), slog.String("path", c.FullPath()))
+			if !c.Writer.Written() {
+				dispatch.WriteError(c.Writer, guessProtocol(c.Request), llm.Errorf(llm.KindServer, "internal error"))
+			}
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) auth(p llm.Protocol) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, ok := s.opts.Keys.Check(presentedKey(c.Request))
+		if !ok {
+			dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindAuthentication, "invalid or missing API key for this gateway"))
+			c.Abort()
+			return
+		}
+		c.Set("scope", id)
+		c.Next()
+	}
+}
+
+// readBody reads the whole body, refusing (413) beyond the limit without
+// reading further, and checking the content type.
+func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
+	r := c.Request
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(strings.ToLower(ct), "json") {
+		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindUnsupportedType, "content type %q is not supported; send application/json", trimCT(ct)))
+		return nil, false
+	}
+	limit := s.opts.MaxBodyBytes
+	if r.ContentLength > limit {
+		c.Header("Connection", "close")
+		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindTooLarge, "request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit))
+		return nil, false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			c.Header("Connection", "close")
+			dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindTooLarge, "request body exceeds the limit of %d bytes", limit))
+			return nil, false
+		}
+		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindInvalidRequest, "could not read the request body"))
+		return nil, false
+	}
+	if len(body) == 0 {
+		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindInvalidRequest, "request body is empty"))
+		return nil, false
+	}
+	return body, true
+}
+
+func trimCT(ct string) string {
+	if len(ct) > 64 {
+		return ct[:64]
+	}
+	return ct
+}
+
+// guessProtocol picks the envelope for requests that matched no route.
+func guessProtocol(r *http.Request) llm.Protocol {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/v1beta/"), r.Header.Get("x-goog-api-key") != "":
+		return llm.Gemini
+	case r.Header.Get("anthropic-version") != "", strings.HasPrefix(r.URL.Path, "/v1/messages"):
+		return llm.Anthropic
+	}
+	return llm.OpenAI
+}
+
+// serve runs the dispatcher and records the request.
+func (s *Server) serve(c *gin.Context, req *dispatch.Request, route string) {
+	start := time.Now()
+	req.RequestID = c.GetString("request_id")
+	req.Scope = c.GetString("scope")
+	res := s.opts.Dispatch.Serve(c.Request.Context(), c.Writer, req)
+	rec := Record{RequestID: req.RequestID, Protocol: req.Protocol, Route: route, Model: req.Model, Stream: req.Stream, Result: res, Duration: time.Since(start)}
+	s.logRequest(c.Request.Context(), rec)
+	if s.opts.Observe != nil {
+		s.opts.Observe(c.Request.Context(), rec)
+	}
+}
+
+func (s *Server) logRequest(ctx context.Context, rec Record) {
+	lvl := slog.LevelInfo
+	if rec.Result.Status >= 500 {
+		lvl = slog.LevelWarn
+	}
+	s.opts.Log.LogAttrs(ctx, lvl, "request",
+		slog.String("request_id", rec.RequestID),
+		slog.String("protocol", string(rec.Protocol)),
+		slog.String("route", rec.Route),
+		slog.String("model", rec.Model),
+		slog.String("mapped_model", rec.Result.Mapped),
+		slog.String("account", rec.Result.Email),
+		slog.Int("status", rec.Result.Status),
+		slog.Int("attempts", len(rec.Result.Attempts)),
+		slog.Bool("stream", rec.Stream),
+		slog.Duration("duration", rec.Duration),
+		slog.String("error", rec.Result.Error),
+	)
+}
