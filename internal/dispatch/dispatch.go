@@ -243,6 +243,11 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 			}
 			continue
 		}
+		if last != nil && last.obs.status != 429 {
+			// The pool failed for other reasons than rate limits: the client
+			// sees the last failure, not a misleading 429.
+			return nil, none, last.clientError(n)
+		}
 		if l.Wait > 0 {
 			e := llm.Errorf(llm.KindRateLimit, "every account able to serve %q is cooling down; retry after %ds", rt.Mapped, int((l.Wait+time.Second-1)/time.Second))
 			e.RetryAfter = l.Wait
