@@ -32,6 +32,9 @@ type tryResult struct {
 	finished bool   // Gemini: a finishReason was seen
 	quota    quotaInfo
 	errMsg   string
+	answer   llm.Answer // usage, model and finish reasons seen so far
+	// brokenMsg is set when a committed stream ended with an error event.
+	brokenMsg string
 }
 
 // errorBodyLimit bounds how much of an upstream error body is read.
@@ -85,6 +88,8 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, call upstream.
 		// as not meaningful for a stream client.
 		tr.obs.fail = failBadBody
 		tr.errMsg = fmt.Sprintf("upstream %s: expected an event stream", a.Provider)
+	default:
+		dl.scan(tr.body, &tr.answer)
 	}
 	return tr
 }
@@ -132,6 +137,7 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult, dl dialect) {
 				return
 			}
 			tr.first = sse.AppendEvent(nil, it.ev.Name, it.ev.Data)
+			dl.scan(it.ev.Data, &tr.answer)
 			tr.finished = sse.GeminiFinished(it.ev)
 			p.next()
 			return

@@ -20,6 +20,8 @@ type dialect struct {
 	rewrite     func(body []byte, model string) ([]byte, error)
 	// cleanEOF reports whether EOF after the events seen is a proper end.
 	cleanEOF func(sawFinish bool) bool
+	// scan learns usage, model and finish reasons from an answer or event.
+	scan func(data []byte, a *llm.Answer)
 }
 
 func keepBody(body []byte, _ string) ([]byte, error) { return body, nil }
@@ -29,19 +31,19 @@ func dialectFor(p llm.Protocol) dialect {
 	case llm.Anthropic:
 		return dialect{
 			errorBody: anthropic.ErrorBody, streamError: anthropic.StreamError, keepAlive: anthropic.KeepAlive(),
-			classify: sse.ClassifyAnthropic, rewrite: anthropic.RewriteModel,
+			classify: sse.ClassifyAnthropic, rewrite: anthropic.RewriteModel, scan: anthropic.ScanAnswer,
 			cleanEOF: func(bool) bool { return false },
 		}
 	case llm.Gemini:
 		return dialect{
 			errorBody: gemini.ErrorBody, streamError: gemini.StreamError,
-			classify: sse.ClassifyGemini, rewrite: keepBody,
+			classify: sse.ClassifyGemini, rewrite: keepBody, scan: gemini.ScanAnswer,
 			cleanEOF: func(sawFinish bool) bool { return sawFinish },
 		}
 	}
 	return dialect{
 		errorBody: openai.ErrorBody, streamError: openai.StreamError, keepAlive: openai.KeepAlive(),
-		classify: sse.ClassifyOpenAI, rewrite: openai.RewriteModel,
+		classify: sse.ClassifyOpenAI, rewrite: openai.RewriteModel, scan: openai.ScanAnswer,
 		cleanEOF: func(bool) bool { return false },
 	}
 }

@@ -47,6 +47,34 @@ type Policy struct {
 	MaxResponseBytes  int64         // bound on a non-streamed answer
 }
 
+// Observer sees every attempt (traces, metrics). It returns the context the
+// attempt runs in and a function called once when the attempt ends.
+type Observer interface {
+	Attempt(ctx context.Context, info AttemptInfo) (context.Context, func(AttemptEnd))
+}
+
+// AttemptInfo describes an attempt as it starts.
+type AttemptInfo struct {
+	N         int // 0-based
+	Protocol  llm.Protocol
+	Op        upstream.Op
+	Account   *account.Account
+	Decision  string
+	Requested string
+	Mapped    string
+	SessionID string
+	Stream    bool
+}
+
+// AttemptEnd describes how an attempt ended.
+type AttemptEnd struct {
+	Status  int
+	Outcome string
+	Reason  string
+	Answer  llm.Answer
+	Error   string // user-safe summary, "" on success
+}
+
 // Dispatcher runs the attempt loop. Build it once in the composition root.
 type Dispatcher struct {
 	Router   Router
@@ -54,6 +82,7 @@ type Dispatcher struct {
 	Upstream Sender
 	Policy   Policy
 	Log      *slog.Logger
+	Observer Observer // nil: none
 }
 
 // Request is a decoded client request.
@@ -87,7 +116,8 @@ type Result struct {
 	Mapped   string
 	Email    string
 	Attempts []Attempt
-	TTFB     time.Duration
+	TTFB     time.Duration // until the answer was committed to the client
+	Answer   llm.Answer
 	Error    string
 }
 
@@ -142,7 +172,9 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		res.Email = acct.Email
 
 		t0 := time.Now()
-		tr := d.try(ctx, acct, call, dl)
+		actx, end := d.observe(ctx, AttemptInfo{N: n, Protocol: req.Protocol, Op: req.Op, Account: acct, Decision: lease.Decision,
+			Requested: req.Model, Mapped: rt.Mapped, SessionID: req.SessionID, Stream: req.Stream})
+		tr := d.try(actx, acct, call, dl)
 		v := classify(tr.obs)
 		res.Attempts = append(res.Attempts, Attempt{
 			Account: acct.ID, Email: acct.Email, Decision: lease.Decision, Status: tr.obs.status,
@@ -151,14 +183,23 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) && v.action != actSucceed {
 			// The client went away: not the account's fault, nothing to write.
 			tr.close()
+			end(AttemptEnd{Status: 499, Outcome: "client_gone", Error: "client disconnected"})
 			res.Status, res.Error = 499, "client disconnected"
 			return res
 		}
 		d.report(ctx, req, rt, acct, lease, v, tr, n > 0)
+		if v.action != actSucceed {
+			end(AttemptEnd{Status: tr.obs.status, Outcome: v.action.String(), Reason: string(v.reason), Error: tr.errMsg})
+		}
 		switch v.action {
 		case actSucceed:
 			res.TTFB = time.Since(start)
 			res.Status = tr.relay(ctx, w, dl, d.Policy)
+			res.Answer = tr.answer
+			if tr.brokenMsg != "" {
+				res.Error = tr.brokenMsg
+			}
+			end(AttemptEnd{Status: res.Status, Outcome: v.action.String(), Answer: tr.answer, Error: tr.brokenMsg})
 			return res
 		case actPassThrough:
 			res.Status = tr.passThrough(w, dl)
@@ -282,6 +323,13 @@ func (d *Dispatcher) report(ctx context.Context, req *Request, rt *Route, a *acc
 	if _, err := d.Sched.Report(rctx, o); err != nil {
 		d.Log.LogAttrs(ctx, slog.LevelWarn, "report outcome", slog.String("account", a.ID), slog.String("error", err.Error()))
 	}
+}
+
+func (d *Dispatcher) observe(ctx context.Context, info AttemptInfo) (context.Context, func(AttemptEnd)) {
+	if d.Observer == nil {
+		return ctx, func(AttemptEnd) {}
+	}
+	return d.Observer.Attempt(ctx, info)
 }
 
 func contains(s []string, v string) bool {

@@ -110,6 +110,7 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, dl dialec
 		return rc.Flush() == nil
 	}
 	broken := func(msg string) int {
+		tr.brokenMsg = msg
 		_ = write(dl.streamError(&llm.Error{Status: http.StatusBadGateway, Kind: llm.KindServer, Message: msg}))
 		return http.StatusOK
 	}
@@ -149,6 +150,10 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, dl dialec
 			}
 			if sse.GeminiFinished(it.ev) {
 				finished = true
+			}
+			dl.scan(it.ev.Data, &tr.answer)
+			if kind == sse.KindError {
+				tr.brokenMsg = "upstream sent an error event mid-stream"
 			}
 			buf = sse.AppendEvent(buf[:0], it.ev.Name, it.ev.Data)
 			tr.stream.next()

@@ -46,6 +46,8 @@ type Options struct {
 	Log          *slog.Logger
 	// Observe is called once per served request (metrics, request log).
 	Observe func(ctx context.Context, rec Record)
+	// Middleware runs first on every request (tracing).
+	Middleware []gin.HandlerFunc
 }
 
 // Record describes one served client request for logs and the request log.
@@ -74,6 +76,7 @@ func New(o Options) *Server {
 	e.ContextWithFallback = true
 	e.UseRawPath = true
 	e.UnescapePathValues = false
+	e.Use(o.Middleware...)
 	e.Use(s.recoverer, s.requestID)
 	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	e.GET("/readyz", s.readyz)
