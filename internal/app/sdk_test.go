@@ -96,6 +96,25 @@ func TestAnthropicSDK(t *testing.T) {
 	}
 	checkProxyHeaders(t, raw.Header, "claude-sonnet-4-5-20250929")
 
+	first := h.fake.Requests()
+	if len(first) != 1 || first[0].Header.Get("anthropic-version") == "" || first[0].Header.Get("anthropic-beta") != "interleaved-thinking-2025-05-14" {
+		t.Fatalf("upstream headers: %+v", first)
+	}
+	// A non-streaming thinking request is collected from the upstream stream
+	// with its signature intact.
+	th, err := c.Messages.New(ctx, anthropic.MessageNewParams{
+		Model: "claude-sonnet-4-5", MaxTokens: 2048,
+		Thinking: anthropic.ThinkingConfigParamOfEnabled(1024),
+		Messages: []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("Think first"))},
+	})
+	if err != nil {
+		t.Fatalf("thinking: %v", err)
+	}
+	if len(th.Content) < 2 || th.Content[0].Type != "thinking" || len(th.Content[0].Signature) < 50 || th.Content[0].Thinking == "" {
+		t.Fatalf("thinking block lost in collection: %+v", th.Content)
+	}
+	h.fake.ResetRequests()
+
 	stream := c.Messages.NewStreaming(ctx, params)
 	var acc anthropic.Message
 	for stream.Next() {
@@ -109,12 +128,8 @@ func TestAnthropicSDK(t *testing.T) {
 	if len(acc.Content) == 0 || !strings.Contains(acc.Content[0].Text, "fake anthropic") || acc.StopReason != "end_turn" {
 		t.Fatalf("streamed message: %+v", acc)
 	}
-	reqs := h.fake.Requests()
-	if len(reqs) != 2 {
-		t.Fatalf("upstream saw %d requests; want 2", len(reqs))
-	}
-	if reqs[0].Header.Get("anthropic-version") == "" || reqs[0].Header.Get("anthropic-beta") != "interleaved-thinking-2025-05-14" {
-		t.Errorf("upstream headers: version %q beta %q", reqs[0].Header.Get("anthropic-version"), reqs[0].Header.Get("anthropic-beta"))
+	if n := len(h.fake.Requests()); n != 1 {
+		t.Fatalf("upstream saw %d requests for one stream; want 1", n)
 	}
 }
 

@@ -33,6 +33,8 @@ type tryResult struct {
 	quota    quotaInfo
 	errMsg   string
 	answer   llm.Answer // usage, model and finish reasons seen so far
+	// firstData is the first meaningful event's data (for collection).
+	firstData []byte
 	// brokenMsg is set when a committed stream ended with an error event.
 	brokenMsg string
 }
@@ -41,7 +43,7 @@ type tryResult struct {
 const errorBodyLimit = 1 << 20
 
 // try sends one attempt and reads until it is clear whether it succeeded.
-func (d *Dispatcher) try(ctx context.Context, a *account.Account, call upstream.Call, dl dialect) *tryResult {
+func (d *Dispatcher) try(ctx context.Context, a *account.Account, call upstream.Call, dl dialect, collect bool) *tryResult {
 	actx, cancel := context.WithCancel(ctx)
 	tr := &tryResult{acct: a, cancel: cancel}
 	resp, err := d.Upstream.Send(actx, a, call)
@@ -66,6 +68,9 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, call upstream.
 	ct := resp.Header.Get("Content-Type")
 	if call.Stream && strings.HasPrefix(ct, "text/event-stream") {
 		d.peek(ctx, tr, dl)
+		if collect && tr.obs.fail == failNone && tr.body == nil {
+			d.collect(ctx, tr, dl)
+		}
 		return tr
 	}
 	limit := d.Policy.MaxResponseBytes
@@ -83,7 +88,7 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, call upstream.
 	case int64(len(tr.body)) > limit || !gjson.ValidBytes(tr.body):
 		tr.obs.fail = failBadBody
 		tr.errMsg = fmt.Sprintf("upstream %s: answer is not valid JSON", a.Provider)
-	case call.Stream:
+	case call.Stream && !collect:
 		// The client asked for a stream and the provider answered JSON: treat
 		// as not meaningful for a stream client.
 		tr.obs.fail = failBadBody
@@ -137,6 +142,7 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult, dl dialect) {
 				return
 			}
 			tr.first = sse.AppendEvent(nil, it.ev.Name, it.ev.Data)
+			tr.firstData = append([]byte(nil), it.ev.Data...)
 			dl.scan(it.ev.Data, &tr.answer)
 			tr.finished = sse.GeminiFinished(it.ev)
 			p.next()

@@ -147,6 +147,14 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		return fail(llm.Errorf(llm.KindInvalidRequest, "cannot set the model in the request body"))
 	}
 	call := upstream.Call{Op: req.Op, Model: rt.Mapped, Stream: req.Stream, Body: body, Header: req.Header, Beta: req.Beta}
+	collect := !req.Stream && req.Op == upstream.OpGenerate
+	if collect {
+		if sb, err := dl.streamBody(body); err == nil {
+			call.Stream, call.Body = true, sb
+		} else {
+			collect = false
+		}
+	}
 
 	var (
 		attempted []string
@@ -174,7 +182,7 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		t0 := time.Now()
 		actx, end := d.observe(ctx, AttemptInfo{N: n, Protocol: req.Protocol, Op: req.Op, Account: acct, Decision: lease.Decision,
 			Requested: req.Model, Mapped: rt.Mapped, SessionID: req.SessionID, Stream: req.Stream})
-		tr := d.try(actx, acct, call, dl)
+		tr := d.try(actx, acct, call, dl, collect)
 		v := classify(tr.obs)
 		res.Attempts = append(res.Attempts, Attempt{
 			Account: acct.ID, Email: acct.Email, Decision: lease.Decision, Status: tr.obs.status,

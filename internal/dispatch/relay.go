@@ -133,13 +133,7 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, dl dialec
 				}
 				return broken("upstream stream ended before its final event")
 			}
-			if !idle.Stop() {
-				select {
-				case <-idle.C:
-				default:
-				}
-			}
-			idle.Reset(pol.IdleTimeout)
+			resetTimer(idle, pol.IdleTimeout)
 			kind := dl.classify(it.ev)
 			if kind == sse.KindSkip {
 				tr.stream.next()
