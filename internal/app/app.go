@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/switchyard-gw/switchyard/internal/account"
@@ -35,6 +36,8 @@ type Env struct {
 	Stdout    io.Writer // logs and the LISTENING lines
 	LookupEnv func(string) (string, bool)
 	Version   string
+	// TracerProvider, when set, records spans instead of the OTEL_* exporter (tests).
+	TracerProvider trace.TracerProvider
 }
 
 // NewLogger builds the structured logger of the settings.
@@ -96,13 +99,22 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		})
 	}
 	resilient := schedule.NewResilient(sched, local, failOpen, st.Ping, log)
+	obs, err := setupObservability(ctx, env, log, st, sched, pools)
+	if err != nil {
+		return err
+	}
+	defer obs.close()
+	log = obs.log
+	resilient.OnChange = obs.metrics.StoreDegraded
 
 	catalog := dispatch.NewCatalog(pools, table)
 	transport := upstream.NewTransport(upstream.Timeouts{Connect: cfg.ConnectTimeout, ResponseHeader: cfg.ResponseHeaderTimeout})
-	httpClient := &http.Client{Transport: transport}
-	up := &upstream.Client{HTTP: httpClient, Tokens: credential.NewOAuth(httpClient), UserAgent: "switchyard/" + env.Version}
+	httpClient := &http.Client{Transport: obs.tel.Transport(transport)}
+	// OAuth access tokens are shared through the same store, under the scheduler's namespace.
+	tokens := credential.NewStore(st.Client, credential.Options{HTTP: httpClient, Log: log})
+	up := &upstream.Client{HTTP: httpClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version}
 	disp := &dispatch.Dispatcher{
-		Router: catalog, Sched: resilient, Upstream: up, Log: log,
+		Router: catalog, Sched: resilient, Upstream: up, Log: log, Tokens: tokens, Disabler: sched, Observer: obs.observer,
 		Policy: dispatch.Policy{
 			MaxAttempts: cfg.MaxAttempts, RequestTimeout: cfg.RequestTimeout,
 			FirstEventTimeout: cfg.FirstEventTimeout, IdleTimeout: cfg.IdleTimeout,
@@ -114,8 +126,10 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	api := server.New(server.Options{
 		Keys: server.NewKeys(cfg.APIKeys), MaxBodyBytes: int64(cfg.MaxBodyBytes), Dispatch: disp,
 		Models: &modelList{pools: pools, table: table}, Health: health, Log: log,
+		Observe: obs.observe, Middleware: obs.middleware(),
 	})
-	adm := admin.New(admin.Options{Key: cfg.AdminKey, Sched: sched, Pool: pools.Current, Log: log})
+	adm := admin.New(admin.Options{Key: cfg.AdminKey, Sched: sched, Pool: pools.Current, Log: log,
+		Metrics: obs.metrics.Handler(), Extra: obs.adminRoutes, InFlight: obs.observer.InFlight})
 
 	lc := net.ListenConfig{}
 	apiLn, err := lc.Listen(ctx, "tcp", cfg.ListenAddr)

@@ -160,7 +160,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	}()
 	sc := bufio.NewScanner(pr)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() && (h.base == "" || h.admin == "") {
+	for (h.base == "" || h.admin == "") && sc.Scan() {
 		line := sc.Text()
 		h.logs.Write([]byte(line + "\n"))
 		if a, ok := strings.CutPrefix(line, "LISTENING "); ok {

@@ -65,7 +65,7 @@ func startReplica(t *testing.T, env []string) *replica {
 	r := &replica{cmd: cmd}
 	sc := bufio.NewScanner(out)
 	deadline := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
-	for sc.Scan() && (r.base == "" || r.admin == "") {
+	for (r.base == "" || r.admin == "") && sc.Scan() {
 		if a, ok := strings.CutPrefix(sc.Text(), "LISTENING "); ok {
 			r.base = "http://" + a
 		}

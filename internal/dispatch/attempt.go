@@ -32,6 +32,7 @@ type tryResult struct {
 	finished bool   // Gemini: a finishReason was seen
 	quota    quotaInfo
 	errMsg   string
+	err      error      // Send's error (e.g. credential.ErrInvalidGrant); not for clients
 	answer   llm.Answer // usage, model and finish reasons seen so far
 	// firstData is the first meaningful event's data (for collection).
 	firstData []byte
@@ -48,6 +49,7 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, call upstream.
 	tr := &tryResult{acct: a, cancel: cancel}
 	resp, err := d.Upstream.Send(actx, a, call)
 	if err != nil {
+		tr.err = err
 		tr.obs.fail = failNetwork
 		if errors.Is(err, context.DeadlineExceeded) || isTimeout(err) {
 			tr.obs.fail = failTimeout

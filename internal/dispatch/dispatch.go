@@ -23,6 +23,7 @@ type Scheduler interface {
 	Acquire(ctx context.Context, q schedule.Query) (schedule.Lease, error)
 	Report(ctx context.Context, o schedule.Outcome) (time.Time, error)
 	Settings(ctx context.Context) (schedule.Settings, error)
+	NoteSuccess(account, group string)
 }
 
 // Sender sends one attempt upstream.
@@ -83,6 +84,10 @@ type Dispatcher struct {
 	Policy   Policy
 	Log      *slog.Logger
 	Observer Observer // nil: none
+	// OAuth accounts: Tokens drops a token refused with 401 before one retry on
+	// the same account; Disabler disables an account on invalid_grant.
+	Tokens   TokenInvalidator
+	Disabler Disabler
 }
 
 // Request is a decoded client request.
@@ -161,11 +166,11 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		pinned    *account.Account // next attempt stays on this account (short hint, repair)
 		last      *tryResult
 		repaired  bool
-		waited    bool
-		revisit   bool
+		waited    time.Duration // total time spent waiting for accounts
+		reauthed  bool          // an OAuth 401 already dropped the token and retried
 	)
 	for n := 0; n < d.Policy.MaxAttempts; n++ {
-		acct, lease, lerr := d.pick(ctx, req, rt, n, attempted, pinned, &waited, &revisit, last)
+		acct, lease, lerr := d.pick(ctx, req, rt, n, attempted, pinned, &waited, last)
 		pinned = nil
 		if lerr != nil {
 			if last != nil && lerr.Status != 429 {
@@ -183,7 +188,7 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		actx, end := d.observe(ctx, AttemptInfo{N: n, Protocol: req.Protocol, Op: req.Op, Account: acct, Decision: lease.Decision,
 			Requested: req.Model, Mapped: rt.Mapped, SessionID: req.SessionID, Stream: req.Stream})
 		tr := d.try(actx, acct, call, dl, collect)
-		v := classify(tr.obs)
+		v := d.authOutcome(ctx, acct, tr, classify(tr.obs), &reauthed)
 		res.Attempts = append(res.Attempts, Attempt{
 			Account: acct.ID, Email: acct.Email, Decision: lease.Decision, Status: tr.obs.status,
 			Outcome: v.action.String(), Reason: string(v.reason), Duration: time.Since(t0),
@@ -244,7 +249,7 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 
 // pick selects the account of attempt n, waiting when the policy allows.
 func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, attempted []string,
-	pinned *account.Account, waited, revisit *bool, last *tryResult) (*account.Account, schedule.Lease, *llm.Error) {
+	pinned *account.Account, waited *time.Duration, last *tryResult) (*account.Account, schedule.Lease, *llm.Error) {
 	none := schedule.Lease{}
 	if pinned != nil {
 		// Same account again: its streak is unknown here, so a success reports.
@@ -265,19 +270,17 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 			}
 			return nil, none, llm.Errorf(llm.KindServer, "selected account is not in the pool")
 		case schedule.StatusWait:
-			if *waited || !sleepCtx(ctx, l.Wait) {
+			// CacheFirst: the bound account frees within max wait.
+			if *waited > 0 || !sleepCtx(ctx, l.Wait) {
 				q.Force = true
-				*waited = true
-				continue
 			}
-			*waited = true
+			*waited += l.Wait
 			continue
 		}
 		// Nothing eligible.
-		if l.Wait < 0 && len(attempted) > 0 && !*revisit && last != nil && last.transient() {
-			// Every candidate was tried: a transient failure may go back to
-			// the account that failed longest ago, after its backoff.
-			*revisit = true
+		if l.Wait < 0 && len(q.Attempted) > 0 && last != nil && last.transient() {
+			// Every candidate was tried: after a transient failure the
+			// accounts may be tried again (each after its backoff).
 			q.Attempted = nil
 			continue
 		}
@@ -285,9 +288,10 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 		if st, err := d.Sched.Settings(ctx); err == nil && st.Mode == schedule.CacheFirst && st.MaxWait > grace {
 			grace = st.MaxWait
 		}
-		if l.Wait >= 0 && l.Wait <= grace && !*waited {
-			*waited = true
-			if !sleepCtx(ctx, l.Wait+jitter(l.Wait)) {
+		if l.Wait >= 0 && *waited+l.Wait <= grace {
+			w := l.Wait + jitter(l.Wait)
+			*waited += w
+			if !sleepCtx(ctx, w) {
 				return nil, none, llm.Errorf(llm.KindTimeout, "request deadline passed while waiting for an account")
 			}
 			continue
@@ -313,6 +317,7 @@ func (d *Dispatcher) report(ctx context.Context, req *Request, rt *Route, a *acc
 	o := schedule.Outcome{Account: a.ID, Group: rt.Group, Scope: req.Scope, SessionID: req.SessionID}
 	switch {
 	case v.action == actSucceed:
+		d.Sched.NoteSuccess(a.ID, rt.Group)
 		o.Success, o.Rebind = true, rotated
 		if tr.quota.Known {
 			o.QuotaKnown, o.Quota, o.QuotaReset = true, tr.quota.Fraction, tr.quota.Reset
@@ -323,7 +328,7 @@ func (d *Dispatcher) report(ctx context.Context, req *Request, rt *Route, a *acc
 	case v.scope == "":
 		return
 	default:
-		o.CooldownScope, o.Reason, o.Hint, o.Base, o.Cap = v.scope, string(v.reason), tr.obs.hint.RetryAfter, v.base, v.cap
+		o.CooldownScope, o.Reason, o.Hint, o.Base, o.Cap, o.Tolerate = v.scope, string(v.reason), tr.obs.hint.RetryAfter, v.base, v.cap, v.tolerate
 	}
 	// Report even when the client has gone: the account's state is shared.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)

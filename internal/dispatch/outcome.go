@@ -48,6 +48,7 @@ type verdict struct {
 	scope     schedule.Scope // "" = no cooldown
 	reason    retry.Reason
 	base, cap time.Duration // escalating backoff when there is no hint
+	tolerate  int           // consecutive failures that only count (transient errors)
 	sleep     time.Duration // before the next attempt (same account only)
 }
 
@@ -67,14 +68,23 @@ func fixed(v verdict) func(observation) verdict { return func(observation) verdi
 // shortHint is the longest reset hint worth waiting for on the same account.
 const shortHint = 2 * time.Second
 
+// Transient failures (5xx, network, timeouts, broken streams) rotate the
+// request at once but cool the account only when they repeat, with a short
+// cooldown that doubles while they go on: one stray 500 must not bench an
+// account of a small pool, a failing one is soon left alone.
+const (
+	transientBase = time.Second
+	transientCap  = 2 * time.Minute
+)
+
 // outcomeTable is DESIGN.md's classification table, as data.
 var outcomeTable = []rule{
 	{"transport failure", func(o observation) bool { return o.fail == failNetwork },
-		fixed(verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonNetwork, base: 5 * time.Second, cap: 5 * time.Minute})},
+		fixed(verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonNetwork, base: transientBase, cap: transientCap, tolerate: 1})},
 	{"timeout", func(o observation) bool { return o.fail == failTimeout },
-		fixed(verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonTimeout, base: 5 * time.Second, cap: 5 * time.Minute})},
+		fixed(verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonTimeout, base: transientBase, cap: transientCap, tolerate: 1})},
 	{"empty or broken stream", func(o observation) bool { return o.fail == failEmpty || o.fail == failPeek || o.fail == failBadBody },
-		fixed(verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonServerError, base: 5 * time.Second, cap: 5 * time.Minute})},
+		fixed(verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonServerError, base: transientBase, cap: transientCap, tolerate: 1})},
 	{"success", status(200, 299), fixed(verdict{action: actSucceed})},
 	{"signature", func(o observation) bool { return o.fail == failNone && o.status == 400 && o.signature },
 		fixed(verdict{action: actRepair, reason: retry.ReasonSignature, sleep: 200 * time.Millisecond})},
@@ -87,7 +97,7 @@ var outcomeTable = []rule{
 	{"model not found on account", status(404, 404),
 		fixed(verdict{action: actRotate, scope: schedule.ScopeGroup, reason: retry.ReasonNotFound, base: time.Minute, cap: 30 * time.Minute})},
 	{"request timeout", status(408, 408),
-		fixed(verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonTimeout, base: 5 * time.Second, cap: 5 * time.Minute})},
+		fixed(verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonTimeout, base: transientBase, cap: transientCap, tolerate: 1})},
 	{"short rate limit", func(o observation) bool {
 		return o.fail == failNone && o.status == 429 && o.hint.Found && o.hint.RetryAfter <= shortHint && !o.hint.Terminal
 	}, func(o observation) verdict {
@@ -99,7 +109,7 @@ var outcomeTable = []rule{
 		case retry.ReasonQuotaExhausted:
 			v.base, v.cap = 10*time.Minute, 6*time.Hour
 		case retry.ReasonCapacity:
-			v.base, v.cap = 2*time.Second, time.Minute
+			v.base, v.cap = transientBase, time.Minute
 		default:
 			v.base, v.cap = 5*time.Second, 5*time.Minute
 		}
@@ -107,9 +117,9 @@ var outcomeTable = []rule{
 	}},
 	{"other client error", status(400, 499), fixed(verdict{action: actPassThrough, reason: retry.ReasonClientError})},
 	{"overloaded", func(o observation) bool { return o.fail == failNone && (o.status == 503 || o.status == 529) },
-		fixed(verdict{action: actRotate, scope: schedule.ScopeGroup, reason: retry.ReasonCapacity, base: 2 * time.Second, cap: time.Minute})},
+		fixed(verdict{action: actRotate, scope: schedule.ScopeGroup, reason: retry.ReasonCapacity, base: transientBase, cap: time.Minute, tolerate: 1})},
 	{"server error", status(500, 599),
-		fixed(verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonServerError, base: 5 * time.Second, cap: 5 * time.Minute})},
+		fixed(verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonServerError, base: transientBase, cap: transientCap, tolerate: 1})},
 }
 
 func reasonOr(r, def retry.Reason) retry.Reason {
@@ -126,5 +136,5 @@ func classify(o observation) verdict {
 			return r.then(o)
 		}
 	}
-	return verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonServerError, base: 5 * time.Second, cap: 5 * time.Minute}
+	return verdict{action: actRotate, scope: schedule.ScopeAccount, reason: retry.ReasonServerError, base: transientBase, cap: transientCap, tolerate: 1}
 }

@@ -29,16 +29,21 @@ type Outcome struct {
 	CooldownScope Scope
 	Reason        string
 	Hint          time.Duration // provider's reset hint; 0 = escalate from Base
-	Base, Cap     time.Duration // escalating backoff: Base * 2^(streak-1), at most Cap
+	Base, Cap     time.Duration // escalating backoff: Base * 2^(streak-1-Tolerate), at most Cap
+	// Tolerate is how many consecutive failures only count before cooling
+	// down (transient errors); a reset hint always cools down.
+	Tolerate int
 	// Quota, when known: remaining fraction of the limit and when it resets.
 	Quota      float64
 	QuotaKnown bool
 	QuotaReset time.Time
 }
 
-// NeedsReport tells whether a successful attempt must be written back: only
-// when it clears a failure streak, moves a binding, or teaches quota. A
-// healthy sticky request therefore costs no extra round trip.
+// NeedsReport tells whether an attempt must be written back at once: a
+// failure, a success that moves a binding or teaches quota, or one that
+// clears a failure streak the selection saw. Other successes only clear
+// streaks through NoteSuccess, in the next selection's round trip, so a
+// healthy sticky request costs one round trip.
 func NeedsReport(l Lease, o Outcome) bool {
 	return !o.Success || l.Streak > 0 || o.Rebind || o.QuotaKnown
 }
@@ -63,7 +68,7 @@ func (s *Scheduler) Report(ctx context.Context, o Outcome) (time.Time, error) {
 	}
 	res, err := s.report.Run(ctx, s.rdb, keys,
 		o.Account, o.Group, kind, string(cscope), o.Reason,
-		ms(o.Hint), ms(o.Base), ms(o.Cap), boolArg(o.Rebind && o.SessionID != ""), ms(s.opts.StickyTTL), quota,
+		ms(o.Hint), ms(o.Base), ms(o.Cap), boolArg(o.Rebind && o.SessionID != ""), ms(s.opts.StickyTTL), quota, o.Tolerate,
 	).Int64Slice()
 	if err != nil {
 		return time.Time{}, fmt.Errorf("report outcome: %w", err)

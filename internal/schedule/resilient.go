@@ -101,6 +101,13 @@ func (r *Resilient) Report(ctx context.Context, o Outcome) (time.Time, error) {
 	return t, err
 }
 
+// NoteSuccess forwards to the store selections are made on.
+func (r *Resilient) NoteSuccess(account, group string) {
+	if s, err := r.pick(); err == nil {
+		s.NoteSuccess(account, group)
+	}
+}
+
 // Settings reads the runtime settings from where selections are made.
 func (r *Resilient) Settings(ctx context.Context) (Settings, error) {
 	s, err := r.pick()

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -62,6 +63,9 @@ type Scheduler struct {
 	opts   Options
 	sel    *redis.Script
 	report *redis.Script
+
+	mu        sync.Mutex
+	successes map[string]struct{} // "<account>|<group>" awaiting the next selection
 }
 
 // New builds a scheduler on a go-redis client (real Redis or the embedded one).
@@ -178,6 +182,7 @@ func (s *Scheduler) Acquire(ctx context.Context, q Query) (Lease, error) {
 		q.Group, boolArg(q.Force), ms(s.opts.StickyTTL), ms(s.opts.Window),
 		strings.Join(q.Attempted, "\n"), boolArg(q.SessionID != ""),
 		string(s.opts.Mode), ms(s.opts.MaxWait), strconv.FormatFloat(s.opts.QuotaProtection, 'f', -1, 64),
+		s.drainSuccesses(),
 	}
 	for try := 0; try < 2; try++ {
 		res, err := s.sel.Run(ctx, s.rdb, keys, args...).Slice()
@@ -196,6 +201,32 @@ func (s *Scheduler) Acquire(ctx context.Context, q Query) (Lease, error) {
 		}
 	}
 	return Lease{}, errors.New("select account: candidate set vanished")
+}
+
+// NoteSuccess records a successful attempt; the next selection made by this
+// replica clears the account's failure streak in the same round trip.
+func (s *Scheduler) NoteSuccess(account, group string) {
+	s.mu.Lock()
+	if s.successes == nil {
+		s.successes = map[string]struct{}{}
+	}
+	s.successes[account+"|"+group] = struct{}{}
+	s.mu.Unlock()
+}
+
+func (s *Scheduler) drainSuccesses() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.successes) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for f := range s.successes {
+		b.WriteString(f)
+		b.WriteByte('\n')
+	}
+	clear(s.successes)
+	return b.String()
 }
 
 func (s *Scheduler) selectKeys(q Query) []string {

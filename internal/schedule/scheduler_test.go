@@ -196,6 +196,29 @@ func TestAttemptedExcludedAndEscalation(t *testing.T) {
 	})
 }
 
+func TestTransientFailureToleratedOnce(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newSched(b, schedule.Options{})
+		c := cands("a")
+		o := schedule.Outcome{Account: "a", Group: "m", CooldownScope: schedule.ScopeAccount, Reason: "server_error",
+			Base: 10 * time.Second, Cap: time.Minute, Tolerate: 1}
+		if u, err := s.Report(ctx, o); err != nil || !u.IsZero() {
+			t.Fatalf("first transient failure: until %v, %v; want no cooldown", u, err)
+		}
+		if l := mustAcquire(t, s, schedule.Query{Group: "m", Candidates: c}); l.Status != schedule.StatusOK || l.Streak != 1 {
+			t.Fatalf("after one tolerated failure: %+v; want ok with streak 1", l)
+		}
+		u, err := s.Report(ctx, o)
+		if d := time.Until(u); err != nil || d < 8*time.Second || d > 11*time.Second {
+			t.Fatalf("second failure: cooldown %v, %v; want ≈10s", d, err)
+		}
+		if l := mustAcquire(t, s, schedule.Query{Group: "m", Candidates: c}); l.Status != schedule.StatusNone {
+			t.Fatalf("after the second failure: %+v; want none", l)
+		}
+	})
+}
+
 func TestFixedAccountAndModes(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()

@@ -10,9 +10,11 @@
 -- ARGV[6] reset hint ms (0 = none)   ARGV[7] backoff base ms   ARGV[8] backoff cap ms
 -- ARGV[9] rebind the session to this account (0|1)   ARGV[10] sticky ttl ms
 -- ARGV[11] learned quota "fraction:reset_ms" ("" = none)
+-- ARGV[12] failures tolerated before cooling down (transient errors: 1; others: 0)
 --
--- Reply: {until_ms, streak}: the cooldown end on the Redis clock (0 on success) and the streak.
--- Escalation: without a hint the cooldown is base * 2^(streak-1), capped; success clears the streak.
+-- Reply: {until_ms, streak}: the cooldown end on the Redis clock (0 when none) and the streak.
+-- Escalation: without a hint the cooldown is base * 2^(streak-1-tolerated), capped; success
+-- clears the streak. A tolerated failure only counts: one stray 500 does not bench an account.
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -30,10 +32,14 @@ local zkey, field = KEYS[1], acct .. '|' .. group
 if ARGV[4] == 'account' then zkey, field = KEYS[2], acct .. '|*' end
 
 local streak = redis.call('HINCRBY', KEYS[4], field, 1)
+local tolerated = tonumber(ARGV[12]) or 0
 local dur = tonumber(ARGV[6]) or 0
+if dur <= 0 and streak <= tolerated then
+  return {0, streak}
+end
 if dur <= 0 then
   local base, cap = tonumber(ARGV[7]), tonumber(ARGV[8])
-  local exp = streak - 1
+  local exp = streak - 1 - tolerated
   if exp > 20 then exp = 20 end
   dur = base * (2 ^ exp)
   if dur > cap then dur = cap end

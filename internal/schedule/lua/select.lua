@@ -19,6 +19,9 @@
 -- ARGV[6] request has a session id (0|1)
 -- ARGV[7] default mode         ARGV[8] default max wait ms
 -- ARGV[9] quota protection threshold (fraction, "0" = off)
+-- ARGV[10] successes seen by this replica since its last selection, "<account>|<group>" joined
+--          by "\n": their failure streaks are cleared here, so a healthy request needs no
+--          write of its own
 --
 -- Reply: {status, account, decision, wait_ms, streak}
 --   "ok"     account chosen; decision fixed|sticky|window|round_robin; streak = failures not yet cleared
@@ -29,6 +32,11 @@
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+
+for f in string.gmatch(ARGV[10] or '', '[^\n]+') do
+  local acct = string.match(f, '^(.*)|') or f
+  redis.call('HDEL', KEYS[12], f, acct .. '|*')
+end
 
 if not redis.call('HGET', KEYS[8], 'n') then
   return {'nocand', '', '', 0, 0}

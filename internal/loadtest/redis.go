@@ -1,0 +1,237 @@
+package loadtest
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The harness talks to Redis with a few lines of RESP rather than go-redis,
+// which the design keeps to the store and schedule packages.
+
+// respConn is one Redis connection for INFO and MONITOR.
+type respConn struct {
+	c net.Conn
+	r *bufio.Reader
+}
+
+func dialRedis(addr string) (*respConn, error) {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return &respConn{c: c, r: bufio.NewReader(c)}, nil
+}
+
+func (c *respConn) Close() error { return c.c.Close() }
+
+// do sends one command and reads its reply: a string (simple or bulk), an
+// int64, nil, or a []any; a Redis error reply is returned as an error.
+func (c *respConn) do(args ...string) (any, error) {
+	_ = c.c.SetDeadline(time.Now().Add(5 * time.Second))
+	defer func() { _ = c.c.SetDeadline(time.Time{}) }()
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if _, err := io.WriteString(c.c, b.String()); err != nil {
+		return nil, err
+	}
+	return readReply(c.r)
+}
+
+func readLine(r *bufio.Reader) (string, error) {
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"), nil
+}
+
+func readReply(r *bufio.Reader) (any, error) {
+	line, err := readLine(r)
+	if err != nil {
+		return nil, err
+	}
+	if line == "" {
+		return nil, errors.New("resp: empty line")
+	}
+	switch line[0] {
+	case '+':
+		return line[1:], nil
+	case '-':
+		return nil, fmt.Errorf("redis: %s", line[1:])
+	case ':':
+		return strconv.ParseInt(line[1:], 10, 64)
+	case '$':
+		n, err := strconv.Atoi(line[1:])
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, err
+		}
+		return string(buf[:n]), nil
+	case '*':
+		n, err := strconv.Atoi(line[1:])
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 {
+			return nil, nil
+		}
+		out := make([]any, n)
+		for i := range out {
+			if out[i], err = readReply(r); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("resp: unexpected reply %q", line)
+}
+
+// ParseCommandStats reads the calls of every command from the text of
+// INFO commandstats ("cmdstat_evalsha:calls=3,usec=…").
+func ParseCommandStats(info string) map[string]int64 {
+	out := map[string]int64{}
+	for _, line := range strings.Split(info, "\n") {
+		line = strings.TrimSpace(line)
+		rest, ok := strings.CutPrefix(line, "cmdstat_")
+		if !ok {
+			continue
+		}
+		name, fields, ok := strings.Cut(rest, ":")
+		if !ok {
+			continue
+		}
+		for _, f := range strings.Split(fields, ",") {
+			if v, ok := strings.CutPrefix(f, "calls="); ok {
+				if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+					out[strings.ToLower(name)] = n
+				}
+			}
+		}
+	}
+	return out
+}
+
+// CommandStats returns the calls per command of the Redis at addr.
+func CommandStats(addr string) (map[string]int64, error) {
+	c, err := dialRedis(addr)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	v, err := c.do("INFO", "commandstats")
+	if err != nil {
+		return nil, err
+	}
+	s, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("INFO: unexpected reply %T", v)
+	}
+	return ParseCommandStats(s), nil
+}
+
+// harnessCommands are what the harness itself sends to Redis; they are left
+// out of the gateway's counts.
+var harnessCommands = map[string]bool{"info": true, "monitor": true, "ping": false}
+
+// DiffCalls returns after-before per command, without the harness's own
+// commands, and their sum.
+func DiffCalls(before, after map[string]int64) (map[string]int64, int64) {
+	out := map[string]int64{}
+	var sum int64
+	for k, a := range after {
+		if harnessCommands[k] {
+			continue
+		}
+		if d := a - before[k]; d > 0 {
+			out[k] = d
+			sum += d
+		}
+	}
+	return out, sum
+}
+
+// ParseMonitorLine reads one MONITOR line,
+//
+//	+1700000000.123456 [0 127.0.0.1:53422] "evalsha" "…"
+//
+// and returns the command (lower case) and whether a script issued it
+// ("[0 lua]"), which is no round trip of its own.
+func ParseMonitorLine(line string) (cmd string, fromScript, ok bool) {
+	line = strings.TrimPrefix(strings.TrimSpace(line), "+")
+	open := strings.IndexByte(line, '[')
+	end := strings.IndexByte(line, ']')
+	if open < 0 || end < open {
+		return "", false, false
+	}
+	src := line[open+1 : end]
+	fromScript = strings.HasSuffix(src, " lua")
+	rest := strings.TrimSpace(line[end+1:])
+	if !strings.HasPrefix(rest, `"`) {
+		return "", false, false
+	}
+	q := strings.IndexByte(rest[1:], '"')
+	if q < 0 {
+		return "", false, false
+	}
+	return strings.ToLower(rest[1 : 1+q]), fromScript, true
+}
+
+// monitor records what clients send to a Redis until stop is called.
+type monitor struct {
+	conn    *respConn
+	done    chan struct{}
+	client  map[string]int64 // round trips by command
+	scripts map[string]int64 // commands run inside scripts
+}
+
+func startMonitor(addr string) (*monitor, error) {
+	c, err := dialRedis(addr)
+	if err != nil {
+		return nil, err
+	}
+	if v, err := c.do("MONITOR"); err != nil || v != "OK" {
+		c.Close()
+		return nil, fmt.Errorf("MONITOR: %v %v", v, err)
+	}
+	m := &monitor{conn: c, done: make(chan struct{}), client: map[string]int64{}, scripts: map[string]int64{}}
+	go func() {
+		defer close(m.done)
+		for {
+			line, err := readLine(c.r)
+			if err != nil {
+				return
+			}
+			cmd, lua, ok := ParseMonitorLine(line)
+			switch {
+			case !ok:
+			case lua:
+				m.scripts[cmd]++
+			default:
+				m.client[cmd]++
+			}
+		}
+	}()
+	return m, nil
+}
+
+// stop ends the monitor and returns its counts.
+func (m *monitor) stop() (client, scripts map[string]int64) {
+	m.conn.Close()
+	<-m.done
+	return m.client, m.scripts
+}

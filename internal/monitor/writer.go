@@ -1,0 +1,182 @@
+package monitor
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DefaultKey is the stream's key. It carries the scheduler's hash tag so the
+// whole shared state lives in one Redis Cluster slot.
+const DefaultKey = "{sy}:reqlog"
+
+// field is the stream entry's only field: the record as JSON.
+const field = "r"
+
+// Options tune the request log.
+type Options struct {
+	Key     string        // stream key; DefaultKey when empty
+	MaxLen  int64         // approximate cap of the stream (XADD MAXLEN ~); default 10000
+	Queue   int           // records waiting for the writer; default 4096
+	Batch   int           // records per pipelined write; default 256
+	Timeout time.Duration // bound on one batch write; default 2s
+	Replica string        // written into every record (host name)
+	Log     *slog.Logger  // write failures, once per failure streak; nil: discard
+	// OnDrop is told how many records were lost (queue full, or a failed write).
+	OnDrop func(n int)
+	// OnError is told about each failed batch write.
+	OnError func(err error)
+}
+
+func (o *Options) defaults() {
+	if o.Key == "" {
+		o.Key = DefaultKey
+	}
+	if o.MaxLen <= 0 {
+		o.MaxLen = 10000
+	}
+	if o.Queue <= 0 {
+		o.Queue = 4096
+	}
+	if o.Batch <= 0 {
+		o.Batch = 256
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 2 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.OnDrop == nil {
+		o.OnDrop = func(int) {}
+	}
+	if o.OnError == nil {
+		o.OnError = func(error) {}
+	}
+}
+
+// Log is the request log of one replica: the writer of its records and a
+// reader of every replica's.
+type Log struct {
+	rdb      redis.UniversalClient
+	o        Options
+	queue    chan *Entry
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+// New opens the request log on the shared store client and starts its
+// writer; Close stops it.
+func New(rdb redis.UniversalClient, o Options) *Log {
+	o.defaults()
+	l := &Log{rdb: rdb, o: o, queue: make(chan *Entry, o.Queue), stop: make(chan struct{}), done: make(chan struct{})}
+	go l.write()
+	return l
+}
+
+// Add queues a record without waiting; when the queue is full the record is
+// dropped and counted. The log owns e afterwards.
+func (l *Log) Add(e *Entry) {
+	if e.Replica == "" {
+		e.Replica = l.o.Replica
+	}
+	select {
+	case l.queue <- e:
+	default:
+		l.o.OnDrop(1)
+	}
+}
+
+// Close lets the writer write what is queued, then stops it; it waits until
+// ctx ends at most. Call it after the listeners have drained.
+func (l *Log) Close(ctx context.Context) error {
+	l.stopOnce.Do(func() { close(l.stop) })
+	select {
+	case <-l.done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("request log: queue not flushed before the deadline")
+	}
+}
+
+// write is the one background writer: it takes whatever is queued (up to a
+// batch) and writes it in one pipelined round trip.
+func (l *Log) write() {
+	defer close(l.done)
+	batch := make([]*Entry, 0, l.o.Batch)
+	failing := false
+	for {
+		var first *Entry
+		select {
+		case first = <-l.queue:
+		case <-l.stop:
+			l.drain(batch, &failing)
+			return
+		}
+		batch = l.fill(append(batch[:0], first))
+		l.flush(batch, &failing)
+	}
+}
+
+// fill adds queued records to the batch without waiting.
+func (l *Log) fill(batch []*Entry) []*Entry {
+	for len(batch) < l.o.Batch {
+		select {
+		case e := <-l.queue:
+			batch = append(batch, e)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// drain writes everything still queued at Close.
+func (l *Log) drain(batch []*Entry, failing *bool) {
+	for {
+		batch = l.fill(batch[:0])
+		if len(batch) == 0 {
+			return
+		}
+		l.flush(batch, failing)
+	}
+}
+
+func (l *Log) flush(batch []*Entry, failing *bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), l.o.Timeout)
+	defer cancel()
+	pipe := l.rdb.Pipeline()
+	n := 0
+	for _, e := range batch {
+		e.trim()
+		b, err := json.Marshal(e)
+		if err != nil {
+			continue
+		}
+		pipe.XAdd(ctx, &redis.XAddArgs{Stream: l.o.Key, MaxLen: l.o.MaxLen, Approx: true, Values: []any{field, b}})
+		n++
+	}
+	clear(batch) // let the records go
+	if n == 0 {
+		return
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		l.o.OnError(err)
+		l.o.OnDrop(n)
+		if !*failing {
+			*failing = true
+			l.o.Log.Warn("request log write failed; records are dropped until the store answers", slog.String("error", err.Error()))
+		}
+		return
+	}
+	if *failing {
+		*failing = false
+		l.o.Log.Info("request log writes recovered")
+	}
+}

@@ -1,0 +1,110 @@
+package telemetry_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchyard-gw/switchyard/internal/account"
+	"github.com/switchyard-gw/switchyard/internal/dispatch"
+	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/schedule"
+	"github.com/switchyard-gw/switchyard/internal/telemetry"
+)
+
+func TestRequestMetricsHaveBoundedLabels(t *testing.T) {
+	m := telemetry.NewMetrics()
+	res := dispatch.Result{Status: 200, TTFB: 40 * time.Millisecond, Attempts: []dispatch.Attempt{
+		{Account: "an-1", Outcome: "rotate", Reason: "rate_limit"},
+		{Account: "an-1", Outcome: "same_account", Reason: "rate_limit"},
+		{Account: "an-2", Outcome: "rotate", Reason: "server_error"},
+		{Account: "an-3", Outcome: "success"},
+	}}
+	m.ObserveRequest(llm.Anthropic, "messages", &res, 2*time.Second)
+	odd := dispatch.Result{Status: 1234}
+	m.ObserveRequest(llm.Protocol("x-proto"), "/v1beta/models/secret-client-model:generateContent", &odd, time.Second)
+	m.Rejected(401)
+	m.StoreDegraded(true)
+	text := scrape(t, m)
+	for _, l := range []string{
+		`switchyard_requests_total{protocol="anthropic",route="messages",status="200"} 1`,
+		`switchyard_requests_total{protocol="other",route="other",status="other"} 1`,
+		`switchyard_request_duration_seconds_count{protocol="anthropic",route="messages"} 1`,
+		`switchyard_time_to_first_byte_seconds_count{protocol="anthropic"} 1`,
+		`switchyard_rotations_total{reason="same_account"}`, // absent: see below
+		`switchyard_rotations_total{reason="rate_limit"} 1`,
+		`switchyard_rotations_total{reason="server_error"} 1`,
+		`switchyard_edge_rejections_total{status="401"} 1`,
+		`switchyard_store_degraded 1`,
+		`switchyard_redis_errors_total{op="request_log"} 0`,
+		`go_goroutines `,
+		`process_start_time_seconds`,
+	} {
+		if strings.Contains(l, "same_account") {
+			if hasLine(text, l) {
+				t.Errorf("unexpected %s", l)
+			}
+			continue
+		}
+		if !hasLine(text, l) {
+			t.Errorf("metrics lack %s", l)
+		}
+	}
+	if strings.Contains(text, "secret-client-model") {
+		t.Error("a client-sent string became a label")
+	}
+}
+
+func testPool(t *testing.T) *account.Pool {
+	t.Helper()
+	p, err := account.Parse([]byte(`accounts:
+  - {id: a, email: a@example.com, provider: openai, api_key: k1}
+  - {id: b, email: b@example.com, provider: openai, api_key: k2}
+  - {id: c, email: c@example.com, provider: openai, api_key: k3, disabled: true}
+`), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestAccountGauges(t *testing.T) {
+	m := telemetry.NewMetrics()
+	pool := testPool(t)
+	var fail bool
+	states := func(ctx context.Context) (map[string]*schedule.AccountState, error) {
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("state read without a deadline")
+		}
+		if fail {
+			return nil, errors.New("connection refused")
+		}
+		return map[string]*schedule.AccountState{
+			"a":    {Cooldowns: []schedule.Cooldown{{ModelGroup: "*", Until: time.Now().Add(time.Minute)}}},
+			"b":    {Disabled: true},
+			"gone": {Disabled: true}, // no longer in the pool file
+		}, nil
+	}
+	m.WatchAccounts(states, func() *account.Pool { return pool }, 50*time.Millisecond)
+	text := scrape(t, m)
+	if !hasLine(text, "switchyard_accounts_cooling 1") || !hasLine(text, "switchyard_accounts_disabled 2") {
+		t.Errorf("gauges wrong:\n%s", grep(text, "switchyard_accounts"))
+	}
+	fail = true
+	text = scrape(t, m)
+	if strings.Contains(text, "switchyard_accounts_cooling") || !hasLine(text, `switchyard_redis_errors_total{op="account_states"} 1`) {
+		t.Errorf("a failed read must report no gauge and count an error:\n%s", grep(text, "switchyard_"))
+	}
+}
+
+func grep(text, s string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
