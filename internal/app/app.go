@@ -57,6 +57,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		env.LookupEnv = os.LookupEnv
 	}
 	log := NewLogger(env.Stdout, cfg.LogLevel, cfg.LogFormat)
+	store.RouteClientLogs(log)
 
 	pools, err := openPool(cfg, env, log)
 	if err != nil {
@@ -99,7 +100,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		})
 	}
 	resilient := schedule.NewResilient(sched, local, failOpen, st.Ping, log)
-	obs, err := setupObservability(ctx, env, log, st, sched, pools)
+	obs, err := setupObservability(ctx, env, log, st, sched, pools, int64(cfg.RequestLogMax))
 	if err != nil {
 		return err
 	}

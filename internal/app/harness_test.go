@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/switchyard-gw/switchyard/internal/app"
 	"github.com/switchyard-gw/switchyard/internal/config"
 	"github.com/switchyard-gw/switchyard/internal/fakeupstream"
@@ -97,6 +99,7 @@ type harnessOpts struct {
 	redisURL string
 	fake     *fakeupstream.Server
 	fakeURL  string
+	tracer   trace.TracerProvider // nil: configured from OTEL_* (off in tests)
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -154,7 +157,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel, h.done = cancel, make(chan error, 1)
 	go func() {
-		err := app.Run(ctx, cfg, app.Env{Stdout: pw, LookupEnv: os.LookupEnv, Version: "test"})
+		err := app.Run(ctx, cfg, app.Env{Stdout: pw, LookupEnv: os.LookupEnv, Version: "test", TracerProvider: o.tracer})
 		pw.Close()
 		h.done <- err
 	}()

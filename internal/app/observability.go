@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -21,12 +20,6 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/server"
 	"github.com/switchyard-gw/switchyard/internal/store"
 	"github.com/switchyard-gw/switchyard/internal/telemetry"
-)
-
-// Settings of the request log, read here rather than in internal/config.
-const (
-	envRequestLogMax  = "SWITCHYARD_REQUEST_LOG_MAX"
-	defaultRequestLog = 10000
 )
 
 // observability is everything the request path reports to: traces, metrics
@@ -44,11 +37,7 @@ type observability struct {
 // log on the shared store, and instruments the store client. Call close after
 // the listeners have drained and before the store closes.
 func setupObservability(ctx context.Context, env Env, log *slog.Logger, st *store.Store,
-	sched *schedule.Scheduler, pools *account.Source) (*observability, error) {
-	maxLen, err := requestLogMax(env.LookupEnv)
-	if err != nil {
-		return nil, err
-	}
+	sched *schedule.Scheduler, pools *account.Source, maxLen int64) (*observability, error) {
 	tel, err := newTelemetry(ctx, env.TracerProvider, env.Version)
 	if err != nil {
 		return nil, err
@@ -97,18 +86,6 @@ func newTelemetry(ctx context.Context, tp trace.TracerProvider, version string) 
 		return nil, fmt.Errorf("opentelemetry: %w", err)
 	}
 	return tel, nil
-}
-
-func requestLogMax(lookup func(string) (string, bool)) (int64, error) {
-	v, ok := lookup(envRequestLogMax)
-	if !ok || strings.TrimSpace(v) == "" {
-		return defaultRequestLog, nil
-	}
-	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("%s: %q is not a record count (0 turns the request log off)", envRequestLogMax, v)
-	}
-	return n, nil
 }
 
 // middleware is the client API's edge instrumentation (server.Options.Middleware).

@@ -71,6 +71,9 @@ func TestTraceOfRotatedRequest(t *testing.T) {
 	if server == nil || server.Name() != "POST /v1/chat/completions" {
 		t.Fatalf("server span missing or misnamed: %v", server)
 	}
+	if got := spanAttr(server, "switchyard.request.id"); got != "req-trace-1" {
+		t.Errorf("server span request id %q", got)
+	}
 	if got := server.SpanContext().TraceID().String(); got != clientTrace {
 		t.Errorf("trace %s; want the client's traceparent %s continued", got, clientTrace)
 	}

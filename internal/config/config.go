@@ -147,6 +147,11 @@ type Config struct {
 	// waits if the soonest one frees up within this duration, else it gets 429
 	// at once; 0 never waits. Default 5s.
 	RateLimitGrace time.Duration `envconfig:"SWITCHYARD_RATE_LIMIT_GRACE" default:"5s"`
+
+	// RequestLogMax is the approximate number of records kept in the shared
+	// request log (a capped Redis stream); 0 turns the request log off.
+	// Default 10000.
+	RequestLogMax int `envconfig:"SWITCHYARD_REQUEST_LOG_MAX" default:"10000"`
 }
 
 // LogValue renders the effective settings for a log line with every

@@ -69,6 +69,7 @@ func TestLoadDefaults(t *testing.T) {
 		KeepAliveInterval:     15 * time.Second,
 		ShutdownGrace:         30 * time.Second,
 		RateLimitGrace:        5 * time.Second,
+		RequestLogMax:         10000,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load() =\n%+v\nwant\n%+v", got, want)
@@ -134,6 +135,7 @@ func TestLoadOverrides(t *testing.T) {
 		RequestTimeout:        5 * time.Second,
 		KeepAliveInterval:     6 * time.Second,
 		ShutdownGrace:         7 * time.Second,
+		RequestLogMax:         10000,
 		RateLimitGrace:        0,
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -114,6 +114,9 @@ func (c Config) validate(keysFileOK bool) []*settingError {
 	if c.RateLimitGrace < 0 {
 		add("SWITCHYARD_RATE_LIMIT_GRACE", "must not be negative, got %v", c.RateLimitGrace)
 	}
+	if c.RequestLogMax < 0 || c.RequestLogMax > 10_000_000 {
+		add("SWITCHYARD_REQUEST_LOG_MAX", "must be between 0 (off) and 10000000 records, got %d", c.RequestLogMax)
+	}
 	if c.MaxAttempts < 1 || c.MaxAttempts > 10 {
 		add(envMaxAttempts, "must be between 1 and 10, got %d", c.MaxAttempts)
 	}

@@ -51,8 +51,10 @@ func relayUpstream(n int) http.HandlerFunc {
 	}
 }
 
-// relaySched always answers with the one account of the pool.
-type relaySched struct{}
+// relaySched always answers with the one account of the pool. It embeds the
+// interface so that it keeps compiling when the interface grows; a method
+// it does not define would panic if the relay path called it.
+type relaySched struct{ dispatch.Scheduler }
 
 func (relaySched) Acquire(context.Context, schedule.Query) (schedule.Lease, error) {
 	return schedule.Lease{Status: schedule.StatusOK, Account: "an-1", Decision: "sticky"}, nil
@@ -65,6 +67,8 @@ func (relaySched) Report(context.Context, schedule.Outcome) (time.Time, error) {
 func (relaySched) Settings(context.Context) (schedule.Settings, error) {
 	return schedule.Settings{Mode: schedule.Balance}, nil
 }
+
+func (relaySched) NoteSuccess(account, group string) {}
 
 // relayGateway is a dispatcher behind a real HTTP server, forwarding to base.
 func relayGateway(b *testing.B, base string) *httptest.Server {

@@ -44,6 +44,9 @@ func ParseBenchLine(pkg, line string) (BenchLine, bool) {
 type BenchSet struct {
 	order []string
 	runs  map[string][]BenchLine
+	// Failures are the FAIL lines of the output (a package that did not
+	// build, a benchmark that failed), so a report can say what is missing.
+	Failures []string
 }
 
 // ParseBench reads `go test -bench` output (several packages, -count N).
@@ -56,6 +59,10 @@ func ParseBench(r io.Reader) *BenchSet {
 		line := sc.Text()
 		if p, ok := strings.CutPrefix(line, "pkg: "); ok {
 			pkg = strings.TrimSpace(p)
+			continue
+		}
+		if strings.HasPrefix(line, "FAIL\t") || strings.HasPrefix(line, "--- FAIL") {
+			s.Failures = append(s.Failures, strings.TrimSpace(line))
 			continue
 		}
 		bl, ok := ParseBenchLine(pkg, line)

@@ -181,10 +181,14 @@ BenchmarkRelayStream/gateway/events=1000-2        	     222	  10892705 ns/op	   
 BenchmarkForward200KB/probe-2         	     744	    489799 ns/op	 393.65 MB/s	  196608 B/op	       1 allocs/op
 --- SKIP: BenchmarkAcquire/redis-server
 ok  	github.com/switchyard-gw/switchyard/internal/dispatch	4.731s
+FAIL	github.com/switchyard-gw/switchyard/internal/app [build failed]
 `
 	s := ParseBench(strings.NewReader(out))
 	if s.Len() != 3 {
 		t.Fatalf("got %d benchmarks", s.Len())
+	}
+	if len(s.Failures) != 1 || !strings.Contains(s.Failures[0], "internal/app [build failed]") {
+		t.Errorf("failures %q", s.Failures)
 	}
 	st, ok := s.Find("BenchmarkAcquire/redis-server/sticky/accounts=10")
 	if !ok || st.Runs != 3 || st.Median["ns/op"] != 45134 || st.Median["allocs/op"] != 55 || !strings.HasSuffix(st.Pkg, "/schedule") {

@@ -212,7 +212,8 @@ func redisVersion() string {
 	return strings.TrimSpace(string(out))
 }
 
-// waitHTTP polls url until it answers 200 or ctx ends.
+// waitReady calls check until it succeeds (at most 100 times, 50 ms apart)
+// or ctx ends.
 func waitReady(ctx context.Context, check func(context.Context) error) error {
 	var last error
 	for i := 0; i < 100; i++ {

@@ -219,7 +219,7 @@ func (r *report) header() {
 	if r.res.Config.Quick {
 		mode = "quick (smoke run: one short round; do not quote these numbers)"
 	}
-	r.p("- **Date:** %s (load run %s, %s)", r.res.Started.Format("2006-01-02 15:04 MST"), fmtDur(r.res.Finished.Sub(r.res.Started).Round(time.Second)), mode)
+	r.p("- **Date:** %s (load run %s, %s)", r.res.Started.Format("2006-01-02 15:04 MST"), r.res.Finished.Sub(r.res.Started).Round(time.Second), mode)
 	r.p("- **Machine:** %d CPUs (`nproc`), %s, %s RAM, Linux %s", m.NumCPU, m.Model, fmtBytes(m.MemTotal), m.Kernel)
 	r.p("- **Software:** %s, %s", m.GoVersion, cmp.Or(m.Redis, "redis-server not found"))
 	r.p("- **Load average** (1/5/15 min) at the start: %s; at the end: %s. The machine is shared and noisy: other work may run during a benchmark, and the load generator, the fake upstream, Redis and the gateway(s) all share its %d cores.", m.LoadStart, m.LoadEnd, m.NumCPU)
@@ -383,8 +383,7 @@ func (r *report) heldRates(setup string) (perRound []int, topped []bool) {
 				}
 			}
 			if st == nil {
-				all = false
-				break
+				break // not run: this setup stopped earlier, or (direct) every gateway did
 			}
 			seen = true
 			if !st.Held {
@@ -414,8 +413,12 @@ func (r *report) headlines() {
 		if a, ok := r.find(s.Name, targetRate, false); ok {
 			p50, _ := r.added(a, func(s Step) time.Duration { return s.Lat.P50 })
 			p99, _ := r.added(a, func(s Step) time.Duration { return s.Lat.P99 })
-			r.p("- **%s** at 1,000 req/s (JSON, sticky): added latency p50 %s, p99 %s; %.3f CPU-s per 1,000 requests; %.2f Redis commands per request (commandstats).",
-				s.Name, fmtDur(p50), fmtDur(p99), a.med(Step.CPUPer1k), a.med(Step.RedisPerReq))
+			redis := ""
+			if s.Redis {
+				redis = fmt.Sprintf("; %.2f Redis commands per request (commandstats, inside scripts included)", a.med(Step.RedisPerReq))
+			}
+			r.p("- **%s** at 1,000 req/s (JSON, sticky): added latency p50 %s, p99 %s; %.3f gateway CPU-s per 1,000 requests%s.",
+				s.Name, fmtDur(p50), fmtDur(p99), a.med(Step.CPUPer1k), redis)
 		}
 		per, topped := r.heldRates(s.Name)
 		if len(per) > 0 {
@@ -476,6 +479,14 @@ func (r *report) micro() {
 	}
 	r.p("Medians over %d runs (`-count`), with `-benchmem`. Time per operation; one operation is described per table.", runs)
 	r.p("")
+	if len(ms.Failures) > 0 {
+		r.p("**Some micro-benchmarks failed in this run** and are missing below:")
+		r.p("")
+		for _, f := range ms.Failures {
+			r.p("- `%s`", f)
+		}
+		r.p("")
+	}
 	r.selection(ms)
 	r.forwarding(ms)
 	r.simpleTable(ms, "### Session fingerprint of a 200 KB Claude Code request (`internal/session`)",
@@ -672,7 +683,7 @@ func (r *report) load() {
 	r.p("")
 	r.p("### JSON (non-streaming), sticky sessions")
 	r.p("")
-	r.p("Latency from the scheduled send time to the last byte; *added* is the setup minus `direct` in the same round at the same rate (median over rounds). CPU is the gateway process(es) only (utime+stime from `/proc/<pid>/stat`). Redis cmds/req is `INFO commandstats` calls over the step ÷ requests, commands run inside scripts included. *box CPU* is gateway + Redis + fake upstream + load generator over all cores. *held*: rounds where the rate was held (< 1% errors and no growing backlog).")
+	r.p("Latency from the scheduled send time to the last byte; *added* is the setup minus `direct` in the same round at the same rate (median over rounds). CPU is the gateway process(es) only (utime+stime from `/proc/<pid>/stat`). Redis cmds/req is `INFO commandstats` calls over the step ÷ requests, commands run inside scripts included. *box CPU* is gateway + Redis + fake upstream + load generator over all cores. *held*: rounds where the rate was held (< 1%% errors and no growing backlog).")
 	r.p("")
 	r.p("| setup | rate | p50 | p95 | p99 | added p50 | added p99 | errors | held | gateway CPU-s / 1k req | Redis cmds/req | box CPU | generator lag p99 |")
 	r.p("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
@@ -705,7 +716,7 @@ func (r *report) load() {
 			a.med(Step.BoxCPU)*100, fmtDur(a.medDur(func(s Step) time.Duration { return s.Lag.P99 })))
 	}
 	r.p("")
-	r.p("**Highest JSON rate held** (every lower rate held too; ≥ means the top of the ladder was held):")
+	r.p("**Highest JSON rate held** (every lower rate held too; ≥ means it held every rate it was run at: the top of the ladder, or, for direct, the last rate any gateway setup was still run at):")
 	r.p("")
 	r.p("| setup | highest rate held |")
 	r.p("|---|---|")
@@ -751,6 +762,8 @@ func (r *report) load() {
 	r.p("")
 
 	r.p("### Gateway processes")
+	r.p("")
+	r.p("Peak RSS covers the whole load run, overloaded steps included (up to %d requests in flight).", c.MaxInFlight)
 	r.p("")
 	r.p("| setup | peak RSS (VmHWM) per process, whole load run |")
 	r.p("|---|---|")

@@ -34,8 +34,8 @@ type Config struct {
 	OpenStreams []int // memory per open stream at these counts
 	OpenRate    int   // streams opened per second
 	MaxDuration time.Duration
-	WorkDir     string // "" = a temporary directory, removed at the end
-	Progress    io.Writer
+	WorkDir     string    // "" = a temporary directory, removed at the end
+	Progress    io.Writer `json:"-"`
 }
 
 // DefaultConfig is the full run (about 7-9 minutes) or the quick smoke run

@@ -29,6 +29,7 @@ const (
 
 // Switchyard's own attribute keys.
 const (
+	AttrRequestID      = attribute.Key("switchyard.request.id") // on the server span
 	AttrAccountEmail   = attribute.Key("switchyard.account.email")
 	AttrAccountID      = attribute.Key("switchyard.account.id")
 	AttrModelRequested = attribute.Key("switchyard.model.requested")

@@ -14,7 +14,7 @@ import (
 // Middleware is the client API's edge instrumentation, to run before every
 // other handler: the in-flight gauge and edge rejections (when m is set),
 // then the otelgin server span, named "METHOD /route", which continues a
-// client's W3C traceparent. Health probes get no span.
+// client's W3C traceparent and carries the request id. Health probes get no span.
 func (t *Telemetry) Middleware(m *Metrics) []gin.HandlerFunc {
 	var hs []gin.HandlerFunc
 	if m != nil {
@@ -26,9 +26,18 @@ func (t *Telemetry) Middleware(m *Metrics) []gin.HandlerFunc {
 			otelgin.WithPropagators(t.Propagator),
 			otelgin.WithMeterProvider(metricnoop.NewMeterProvider()),
 			otelgin.WithGinFilter(func(c *gin.Context) bool { return !isProbe(c) }),
-		))
+		), requestIDAttr)
 	}
 	return hs
+}
+
+// requestIDAttr puts the request id the server answered with (X-Request-Id)
+// on the server span, so a trace is found from a client's error report.
+func requestIDAttr(c *gin.Context) {
+	c.Next()
+	if id := c.Writer.Header().Get("X-Request-Id"); id != "" {
+		trace.SpanFromContext(c.Request.Context()).SetAttributes(AttrRequestID.String(id))
+	}
 }
 
 // Transport instruments upstream calls: a CLIENT span per HTTP request, a

@@ -26,6 +26,7 @@ func TestMiddlewareContinuesClientTrace(t *testing.T) {
 	e.POST("/v1/chat/completions", func(c *gin.Context) {
 		seen = trace.SpanContextFromContext(c.Request.Context())
 		telemetry.MarkDispatched(c.Request.Context())
+		c.Header("X-Request-Id", "req_abc")
 		c.Status(http.StatusBadGateway)
 	})
 	e.POST("/v1/messages", func(c *gin.Context) { c.Status(http.StatusUnauthorized) })
@@ -48,6 +49,9 @@ func TestMiddlewareContinuesClientTrace(t *testing.T) {
 	}
 	if s.SpanContext().TraceID().String() != traceID || s.Parent().SpanID().String() != "00f067aa0ba902b7" {
 		t.Errorf("client traceparent not continued: trace %s parent %s", s.SpanContext().TraceID(), s.Parent().SpanID())
+	}
+	if got := attrs(s)["switchyard.request.id"].AsString(); got != "req_abc" {
+		t.Errorf("server span request id %q", got)
 	}
 	if seen.SpanID() != s.SpanContext().SpanID() {
 		t.Error("handlers do not see the server span in the request context")
