@@ -5,44 +5,24 @@ package anthropic
 import (
 	"encoding/json"
 
-	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
-
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol"
 )
 
 // DefaultVersion is sent upstream when the client sent no anthropic-version.
 const DefaultVersion = "2023-06-01"
 
 // Probe is what the gateway needs from a request without decoding it whole.
-type Probe struct {
-	Model  string
-	Stream bool
-}
+type Probe = protocol.Probe
+
+var probeMessages = protocol.Messages{NoModel: "model: Field required", BadStream: "stream: Input should be a valid boolean"}
 
 // ProbeRequest validates the JSON and extracts model and stream flag.
-func ProbeRequest(body []byte) (Probe, *llm.Error) {
-	if !gjson.ValidBytes(body) {
-		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "request body is not valid JSON")
-	}
-	root := gjson.ParseBytes(body)
-	if !root.IsObject() {
-		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "request body must be a JSON object")
-	}
-	m := root.Get("model")
-	if m.Type != gjson.String || m.Str == "" {
-		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "model: Field required")
-	}
-	s := root.Get("stream")
-	if s.Exists() && s.Type != gjson.True && s.Type != gjson.False && s.Type != gjson.Null {
-		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "stream: Input should be a valid boolean")
-	}
-	return Probe{Model: m.Str, Stream: s.Type == gjson.True}, nil
-}
+func ProbeRequest(body []byte) (Probe, *llm.Error) { return protocol.ProbeRequest(body, probeMessages) }
 
 // RewriteModel returns body with "model" replaced; every other byte survives.
 func RewriteModel(body []byte, model string) ([]byte, error) {
-	return sjson.SetBytes(body, "model", model)
+	return protocol.RewriteModel(body, model)
 }
 
 func errorType(k llm.ErrorKind) string {

@@ -3,11 +3,10 @@ package gemini
 import (
 	"bytes"
 	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol/protocoltest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -21,16 +20,7 @@ func TestErrorEnvelopesGolden(t *testing.T) {
 		out.WriteByte('\n')
 		out.Write(StreamError(e))
 	}
-	p := filepath.Join("testdata", "errors.golden")
-	if *update {
-		if err := os.WriteFile(p, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil || !bytes.Equal(out.Bytes(), want) {
-		t.Fatalf("errors.golden mismatch (%v):\n got %s\nwant %s", err, out.Bytes(), want)
-	}
+	protocoltest.Golden(t, "errors.golden", out.Bytes(), *update)
 }
 
 func TestParseModelPath(t *testing.T) {

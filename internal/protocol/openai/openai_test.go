@@ -4,30 +4,17 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol/protocoltest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("golden %s: %v (run go test -update)", p, err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s:\n got %s\nwant %s", name, got, want)
-	}
+	protocoltest.Golden(t, name, got, *update)
 }
 
 func TestErrorEnvelopesGolden(t *testing.T) {

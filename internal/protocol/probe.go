@@ -1,0 +1,49 @@
+// Package protocol holds what the JSON-bodied client protocols (OpenAI and
+// Anthropic) share on the fast path: finding the model and the stream flag in
+// a request without decoding it whole, and rewriting the model in place so
+// every other byte, unknown fields included, survives.
+package protocol
+
+import (
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/switchyard-gw/switchyard/internal/llm"
+)
+
+// Probe is what the gateway needs from a request.
+type Probe struct {
+	Model  string
+	Stream bool
+}
+
+// Messages are the protocol's own wording of the probe errors.
+type Messages struct {
+	NoModel   string
+	BadStream string
+}
+
+// ProbeRequest validates the JSON and extracts model and stream flag.
+func ProbeRequest(body []byte, m Messages) (Probe, *llm.Error) {
+	if !gjson.ValidBytes(body) {
+		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "request body is not valid JSON")
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "request body must be a JSON object")
+	}
+	model := root.Get("model")
+	if model.Type != gjson.String || model.Str == "" {
+		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "%s", m.NoModel)
+	}
+	s := root.Get("stream")
+	if s.Exists() && s.Type != gjson.True && s.Type != gjson.False && s.Type != gjson.Null {
+		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "%s", m.BadStream)
+	}
+	return Probe{Model: model.Str, Stream: s.Type == gjson.True}, nil
+}
+
+// RewriteModel returns body with "model" replaced; every other byte survives.
+func RewriteModel(body []byte, model string) ([]byte, error) {
+	return sjson.SetBytes(body, "model", model)
+}
