@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/switchyard-gw/switchyard/internal/account"
@@ -88,6 +89,25 @@ type Dispatcher struct {
 	// the same account; Disabler disables an account on invalid_grant.
 	Tokens   TokenInvalidator
 	Disabler Disabler
+
+	quotaSeen sync.Map // "<account>|<group>" -> time.Time of the last quota report
+}
+
+// quotaEvery bounds how often one replica writes learned quota for one
+// account and group: providers send rate-limit headers on every answer, and
+// writing each would double the Redis round trips of healthy requests.
+const quotaEvery = 10 * time.Second
+
+// quotaDue reports whether learned quota should be written now: when it is
+// low (protection may act on it) or not written lately.
+func (d *Dispatcher) quotaDue(account, group string, fraction float64) bool {
+	k := account + "|" + group
+	now := time.Now()
+	if v, ok := d.quotaSeen.Load(k); ok && now.Sub(v.(time.Time)) < quotaEvery && fraction >= 0.2 {
+		return false
+	}
+	d.quotaSeen.Store(k, now)
+	return true
 }
 
 // Request is a decoded client request.
@@ -319,7 +339,7 @@ func (d *Dispatcher) report(ctx context.Context, req *Request, rt *Route, a *acc
 	case v.action == actSucceed:
 		d.Sched.NoteSuccess(a.ID, rt.Group)
 		o.Success, o.Rebind = true, rotated
-		if tr.quota.Known {
+		if tr.quota.Known && d.quotaDue(a.ID, rt.Group, tr.quota.Fraction) {
 			o.QuotaKnown, o.Quota, o.QuotaReset = true, tr.quota.Fraction, tr.quota.Reset
 		}
 		if !schedule.NeedsReport(lease, o) {
