@@ -100,7 +100,7 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, dl dialec
 	defer tick.Stop()
 	lastWrite := time.Now()
 	finished := tr.finished
-	buf := make([]byte, 0, 4096)
+	buf := make([]byte, 0, 1024)
 
 	write := func(b []byte) bool {
 		if _, err := w.Write(b); err != nil {

@@ -28,19 +28,30 @@ func ProbeRequest(body []byte, m Messages) (Probe, *llm.Error) {
 	if !gjson.ValidBytes(body) {
 		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "request body is not valid JSON")
 	}
-	root := gjson.ParseBytes(body)
-	if !root.IsObject() {
+	if !isObject(body) {
 		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "request body must be a JSON object")
 	}
-	model := root.Get("model")
+	// GetBytes reads the body in place; ParseBytes would copy it.
+	model := gjson.GetBytes(body, "model")
 	if model.Type != gjson.String || model.Str == "" {
 		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "%s", m.NoModel)
 	}
-	s := root.Get("stream")
+	s := gjson.GetBytes(body, "stream")
 	if s.Exists() && s.Type != gjson.True && s.Type != gjson.False && s.Type != gjson.Null {
 		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "%s", m.BadStream)
 	}
 	return Probe{Model: model.Str, Stream: s.Type == gjson.True}, nil
+}
+
+func isObject(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c == '{'
+	}
+	return false
 }
 
 // RewriteModel returns body with "model" replaced; every other byte survives.

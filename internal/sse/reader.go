@@ -22,7 +22,7 @@ const DefaultMaxEventBytes = 16 << 20
 const (
 	// readBufferSize is the size of the bufio buffer; lines up to this size are
 	// read without copying them first.
-	readBufferSize = 16 << 10
+	readBufferSize = 4 << 10
 	// retainBytes is the largest buffer capacity kept between events; a larger
 	// buffer, grown for one big event, is released so that a long stream does
 	// not hold on to its largest event.
