@@ -259,3 +259,33 @@ func TestGracefulShutdownFinishesInflightStream(t *testing.T) {
 		t.Fatalf("replica exit: %v", err)
 	}
 }
+
+func TestRedisOutageFailureModeClosed(t *testing.T) {
+	addr := storetest.StartRedis(t)
+	h := newHarness(t, harnessOpts{routes: demoRoutes, redisURL: storetest.URL(addr),
+		env: map[string]string{"SWITCHYARD_REDIS_FAILURE_MODE": "closed"}})
+	if resp, out := h.do("POST", "/v1/chat/completions", oaiJSON, oaiHdr); resp.StatusCode != 200 {
+		t.Fatalf("before the outage: %d %s", resp.StatusCode, out)
+	}
+	killRedis(t, addr)
+	resp, out := h.do("POST", "/v1/chat/completions", oaiJSON, oaiHdr)
+	if resp.StatusCode != 503 {
+		t.Fatalf("failure mode closed during an outage: %d %s; want 503", resp.StatusCode, out)
+	}
+	envelope(t, "openai", out)
+	if ready, _ := h.do("GET", "/readyz", "", nil); ready.StatusCode != 503 {
+		t.Fatalf("readiness in failure mode closed during an outage: %d; want 503", ready.StatusCode)
+	}
+	storetest.RestartRedis(t, addr)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, _ := h.do("POST", "/v1/chat/completions", oaiJSON, oaiHdr)
+		if resp.StatusCode == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery within 5s after Redis came back: %d", resp.StatusCode)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

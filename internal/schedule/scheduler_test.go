@@ -219,6 +219,43 @@ func TestTransientFailureToleratedOnce(t *testing.T) {
 	})
 }
 
+func TestQuotaProtectionSkipsLowAccounts(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newSched(b, schedule.Options{Mode: schedule.PerformanceFirst, QuotaProtection: 0.1})
+		c := cands("a", "b")
+		low := schedule.Outcome{Account: "a", Group: "m", Success: true, QuotaKnown: true, Quota: 0.05, QuotaReset: time.Now().Add(time.Minute)}
+		if _, err := s.Report(ctx, low); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 4; i++ {
+			if l := mustAcquire(t, s, schedule.Query{Group: "m", Candidates: c}); l.Account != "b" {
+				t.Fatalf("got %s; want b while a is below the quota threshold", l.Account)
+			}
+		}
+		if l := mustAcquire(t, s, schedule.Query{Group: "other", Candidates: c}); l.Status != schedule.StatusOK {
+			t.Fatalf("quota of one group leaked into another: %+v", l)
+		}
+		// A quota whose reset has passed no longer protects.
+		past := low
+		past.QuotaReset = time.Now().Add(-time.Second)
+		if _, err := s.Report(ctx, past); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for i := 0; i < 4; i++ {
+			seen[mustAcquire(t, s, schedule.Query{Group: "m", Candidates: c}).Account] = true
+		}
+		if !seen["a"] {
+			t.Fatalf("a stayed protected after its quota reset: %v", seen)
+		}
+		st, err := s.States(ctx)
+		if err != nil || st["a"].Quota["m"] != 0.05 {
+			t.Fatalf("learned quota in the admin view: %+v %v", st["a"], err)
+		}
+	})
+}
+
 func TestFixedAccountAndModes(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
