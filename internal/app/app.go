@@ -22,6 +22,7 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/account"
 	"github.com/switchyard-gw/switchyard/internal/admin"
 	"github.com/switchyard-gw/switchyard/internal/config"
+	"github.com/switchyard-gw/switchyard/internal/console"
 	"github.com/switchyard-gw/switchyard/internal/credential"
 	"github.com/switchyard-gw/switchyard/internal/dispatch"
 	"github.com/switchyard-gw/switchyard/internal/route"
@@ -107,6 +108,11 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	defer obs.close()
 	log = obs.log
 	resilient.OnChange = obs.metrics.StoreDegraded
+	capture := 0
+	if cfg.CaptureBodies {
+		capture = cfg.CaptureMaxBytes
+		obs.capture = capture
+	}
 
 	catalog := dispatch.NewCatalog(pools, table)
 	transport := upstream.NewTransport(upstream.Timeouts{Connect: cfg.ConnectTimeout, ResponseHeader: cfg.ResponseHeaderTimeout})
@@ -120,17 +126,18 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 			MaxAttempts: cfg.MaxAttempts, RequestTimeout: cfg.RequestTimeout,
 			FirstEventTimeout: cfg.FirstEventTimeout, IdleTimeout: cfg.IdleTimeout,
 			KeepAlive: cfg.KeepAliveInterval, RateLimitGrace: cfg.RateLimitGrace,
-			MaxEventBytes: 16 << 20, MaxResponseBytes: 64 << 20,
+			MaxEventBytes: 16 << 20, MaxResponseBytes: 64 << 20, CaptureBytes: capture,
 		},
 	}
 	health := &health{store: st, failOpen: failOpen, pools: pools}
 	api := server.New(server.Options{
 		Keys: server.NewKeys(cfg.APIKeys), MaxBodyBytes: int64(cfg.MaxBodyBytes), Dispatch: disp,
 		Models: &modelList{pools: pools, table: table}, Health: health, Log: log,
-		Observe: obs.observe, Middleware: obs.middleware(),
+		Observe: obs.observe, Middleware: obs.middleware(), CaptureBytes: capture,
 	})
 	adm := admin.New(admin.Options{Key: cfg.AdminKey, Sched: sched, Pool: pools.Current, Log: log,
-		Metrics: obs.metrics.Handler(), Extra: obs.adminRoutes, InFlight: obs.observer.InFlight})
+		Metrics: obs.metrics.Handler(), Extra: obs.adminRoutes, InFlight: obs.observer.InFlight,
+		UI: console.Handler(env.LookupEnv)})
 
 	lc := net.ListenConfig{}
 	apiLn, err := lc.Listen(ctx, "tcp", cfg.ListenAddr)

@@ -30,6 +30,7 @@ type observability struct {
 	observer *telemetry.Observer
 	reqlog   *monitor.Log // nil when disabled
 	log      *slog.Logger // the app's logger, with trace ids when tracing is on
+	capture  int          // > 0: bytes of bodies kept in request log records
 }
 
 // setupObservability builds tracing (env.TracerProvider, else the OTEL_*
@@ -97,7 +98,12 @@ func (o *observability) observe(ctx context.Context, rec server.Record) {
 	telemetry.MarkDispatched(ctx)
 	o.metrics.ObserveRequest(rec.Protocol, rec.Route, &rec.Result, rec.Duration)
 	if o.reqlog != nil {
-		o.reqlog.Add(requestEntry(ctx, &rec))
+		e := requestEntry(ctx, &rec)
+		if o.capture > 0 {
+			e.RequestBody = monitor.Capture(rec.RequestBody, o.capture)
+			e.ResponseBody = monitor.Capture(rec.Result.ResponseSample, o.capture)
+		}
+		o.reqlog.Add(e)
 	}
 }
 
@@ -127,8 +133,9 @@ func (o *observability) close() {
 	}
 }
 
-// requestEntry turns a served request into its request log record. Only
-// metadata: never a body, a header or a credential.
+// requestEntry turns a served request into its request log record: metadata
+// only (bodies are added by observe when capture is on), never a header or a
+// credential.
 func requestEntry(ctx context.Context, rec *server.Record) *monitor.Entry {
 	res := &rec.Result
 	e := &monitor.Entry{

@@ -331,3 +331,33 @@ func TestRequestLogAcrossReplicas(t *testing.T) {
 		t.Errorf("request log without the admin key: %d; want 401", resp.StatusCode)
 	}
 }
+
+func TestBodyCaptureIsOptInCappedAndRedacted(t *testing.T) {
+	h := newHarness(t, harnessOpts{routes: demoRoutes, env: map[string]string{
+		"SWITCHYARD_CAPTURE_BODIES": "true", "SWITCHYARD_CAPTURE_MAX_BYTES": "256"}})
+	body := `{"model":"gpt-4o","messages":[{"role":"user","content":"my key is sk-proj-abcdefghijklmnop, please keep it"}]}`
+	resp, _ := h.do("POST", "/v1/chat/completions", body, map[string]string{"Authorization": "Bearer " + clientKey, "X-Request-Id": "cap-1"})
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	var rec map[string]any
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		st, out := h.adminDo("GET", "/admin/requests/cap-1", "")
+		if st == 200 && json.Unmarshal([]byte(out), &rec) == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("record not found: %d %s", st, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	req, _ := rec["request_body"].(string)
+	ans, _ := rec["response_body"].(string)
+	if !strings.Contains(req, "please keep it") || strings.Contains(req, "sk-proj-abcdefghijklmnop") || !strings.Contains(req, "[redacted]") {
+		t.Fatalf("captured request body: %q", req)
+	}
+	if !strings.Contains(ans, "chat.completion") || len(ans) > 256+len("…[truncated]") {
+		t.Fatalf("captured answer: %q", ans)
+	}
+}

@@ -152,6 +152,14 @@ type Config struct {
 	// request log (a capped Redis stream); 0 turns the request log off.
 	// Default 10000.
 	RequestLogMax int `envconfig:"SWITCHYARD_REQUEST_LOG_MAX" default:"10000"`
+
+	// CaptureBodies stores the first CaptureMaxBytes of each request body and
+	// answer in the request log, with credential-looking values redacted. Off
+	// by default: bodies hold prompts. Default false.
+	CaptureBodies bool `envconfig:"SWITCHYARD_CAPTURE_BODIES" default:"false"`
+
+	// CaptureMaxBytes caps each captured body (256 to 1048576). Default 4096.
+	CaptureMaxBytes int `envconfig:"SWITCHYARD_CAPTURE_MAX_BYTES" default:"4096"`
 }
 
 // LogValue renders the effective settings for a log line with every

@@ -70,6 +70,7 @@ func TestLoadDefaults(t *testing.T) {
 		ShutdownGrace:         30 * time.Second,
 		RateLimitGrace:        5 * time.Second,
 		RequestLogMax:         10000,
+		CaptureMaxBytes:       4096,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Load() =\n%+v\nwant\n%+v", got, want)
@@ -136,6 +137,7 @@ func TestLoadOverrides(t *testing.T) {
 		KeepAliveInterval:     6 * time.Second,
 		ShutdownGrace:         7 * time.Second,
 		RequestLogMax:         10000,
+		CaptureMaxBytes:       4096,
 		RateLimitGrace:        0,
 	}
 	if !reflect.DeepEqual(got, want) {

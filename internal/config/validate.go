@@ -117,6 +117,9 @@ func (c Config) validate(keysFileOK bool) []*settingError {
 	if c.RequestLogMax < 0 || c.RequestLogMax > 10_000_000 {
 		add("SWITCHYARD_REQUEST_LOG_MAX", "must be between 0 (off) and 10000000 records, got %d", c.RequestLogMax)
 	}
+	if c.CaptureBodies && (c.CaptureMaxBytes < 256 || c.CaptureMaxBytes > 1<<20) {
+		add("SWITCHYARD_CAPTURE_MAX_BYTES", "must be between 256 and 1048576 bytes, got %d", c.CaptureMaxBytes)
+	}
 	if c.MaxAttempts < 1 || c.MaxAttempts > 10 {
 		add(envMaxAttempts, "must be between 1 and 10, got %d", c.MaxAttempts)
 	}

@@ -47,6 +47,7 @@ type Policy struct {
 	RateLimitGrace    time.Duration // when every account cools, wait if one frees within this
 	MaxEventBytes     int           // bound on one SSE event
 	MaxResponseBytes  int64         // bound on a non-streamed answer
+	CaptureBytes      int           // > 0: keep the start of each answer in Result (body capture)
 }
 
 // Observer sees every attempt (traces, metrics). It returns the context the
@@ -143,7 +144,10 @@ type Result struct {
 	Attempts []Attempt
 	TTFB     time.Duration // until the answer was committed to the client
 	Answer   llm.Answer
-	Error    string
+	// ResponseSample is the start of the answer (JSON, or the first stream
+	// event), only when Policy.CaptureBytes > 0.
+	ResponseSample []byte
+	Error          string
 }
 
 // Serve runs the loop for one request and writes the answer to w.
@@ -227,6 +231,13 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		switch v.action {
 		case actSucceed:
 			res.TTFB = time.Since(start)
+			if n := d.Policy.CaptureBytes; n > 0 {
+				sample := tr.body
+				if tr.stream != nil {
+					sample = tr.first
+				}
+				res.ResponseSample = append([]byte(nil), sample[:min(n+1, len(sample))]...)
+			}
 			res.Status = tr.relay(ctx, w, dl, d.Policy)
 			res.Answer = tr.answer
 			if tr.brokenMsg != "" {

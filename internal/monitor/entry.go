@@ -34,6 +34,10 @@ type Entry struct {
 	ResponseModel string    `json:"response_model,omitempty"`
 	FinishReasons []string  `json:"finish_reasons,omitempty"`
 	Error         string    `json:"error,omitempty"`
+	// Captured bodies (only when an operator turned capture on), capped and
+	// with credential-looking values redacted.
+	RequestBody  string `json:"request_body,omitempty"`
+	ResponseBody string `json:"response_body,omitempty"`
 }
 
 // Attempt is one upstream try of a request.

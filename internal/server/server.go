@@ -48,6 +48,9 @@ type Options struct {
 	Observe func(ctx context.Context, rec Record)
 	// Middleware runs first on every request (tracing).
 	Middleware []gin.HandlerFunc
+	// CaptureBytes > 0 keeps that much of each request body in the Record
+	// (operator-enabled body capture for the request log).
+	CaptureBytes int
 }
 
 // Record describes one served client request for logs and the request log.
@@ -59,6 +62,8 @@ type Record struct {
 	Stream    bool
 	Result    dispatch.Result
 	Duration  time.Duration
+	// RequestBody is the start of the body, only when capture is on.
+	RequestBody []byte
 }
 
 // Server is the client API handler.
@@ -237,6 +242,9 @@ func (s *Server) serve(c *gin.Context, req *dispatch.Request, route string) {
 	req.Scope = c.GetString("scope")
 	res := s.opts.Dispatch.Serve(c.Request.Context(), c.Writer, req)
 	rec := Record{RequestID: req.RequestID, Protocol: req.Protocol, Route: route, Model: req.Model, Stream: req.Stream, Result: res, Duration: time.Since(start)}
+	if n := s.opts.CaptureBytes; n > 0 {
+		rec.RequestBody = req.Body[:min(n+1, len(req.Body))]
+	}
 	s.logRequest(c.Request.Context(), rec)
 	if s.opts.Observe != nil {
 		s.opts.Observe(c.Request.Context(), rec)
