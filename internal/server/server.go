@@ -199,7 +199,11 @@ func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindTooLarge, "request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit))
 		return nil, false
 	}
+	// A client that trickles its body must not hold a connection forever.
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, r.Body, limit))
+	_ = rc.SetReadDeadline(time.Time{})
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -216,6 +220,9 @@ func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 	}
 	return body, true
 }
+
+// bodyReadTimeout bounds reading one request body.
+const bodyReadTimeout = 2 * time.Minute
 
 func trimCT(ct string) string {
 	if len(ct) > 64 {
