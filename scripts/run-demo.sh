@@ -31,5 +31,7 @@ Try (no client key is needed on loopback):
 
   curl -s http://$SWITCHYARD_ADMIN_ADDR/admin/accounts -H 'authorization: Bearer $SWITCHYARD_ADMIN_KEY'
 
+Operator console: http://$SWITCHYARD_ADMIN_ADDR/admin/ui/ (admin key: $SWITCHYARD_ADMIN_KEY)
+
 MSG
 "$BIN/switchyard"

@@ -41,6 +41,7 @@ type Options struct {
 	Metrics  http.Handler // nil: no /metrics
 	Log      *slog.Logger
 	Extra    func(r gin.IRoutes) // more authenticated routes (request log)
+	UI       http.Handler        // the operator console at /admin/ui/ (static, no admin key: its API calls send it); nil: none
 }
 
 // New builds the admin handler.
@@ -52,6 +53,10 @@ func New(o Options) http.Handler {
 		e.GET("/metrics", gin.WrapH(o.Metrics))
 	}
 	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	if o.UI != nil {
+		e.GET("/admin/ui", func(c *gin.Context) { c.Redirect(http.StatusFound, "/admin/ui/") })
+		e.GET("/admin/ui/*path", gin.WrapH(http.StripPrefix("/admin/ui", o.UI)))
+	}
 	h := &handlers{o: o}
 	g := e.Group("/admin", h.auth)
 	g.GET("/accounts", h.accounts)

@@ -35,10 +35,11 @@ async function errorOf(resp) {
 }
 
 /**
- * createApi builds a client that sends key. onUnauthorized(error) is called
- * when the gateway answers 401 (the key is wrong or was rotated).
+ * createApi builds a client that sends the key getKey() returns.
+ * onUnauthorized(error) is called when the gateway answers 401 (the key is
+ * wrong or was rotated).
  */
-export function createApi(key, onUnauthorized = () => {}) {
+export function createApi(getKey, onUnauthorized = () => {}) {
   let offset = 0; // server clock minus browser clock, in ms
 
   function noteClock(resp, sentAt) {
@@ -50,7 +51,7 @@ export function createApi(key, onUnauthorized = () => {}) {
   }
 
   async function call(method, path, body) {
-    const headers = { Authorization: `Bearer ${key}`, Accept: 'application/json' };
+    const headers = { Authorization: `Bearer ${getKey()}`, Accept: 'application/json' };
     const init = { method, headers, cache: 'no-store', credentials: 'omit', redirect: 'error' };
     if (body !== undefined) {
       headers['Content-Type'] = 'application/json';

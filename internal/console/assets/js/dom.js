@@ -24,7 +24,7 @@ function apply(node, attrs) {
 }
 
 function append(node, children) {
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     node.append(c instanceof Node ? c : String(c));
   }
@@ -48,11 +48,24 @@ export function byId(id) {
   return node;
 }
 
-/** say shows a message in a status or alert region; kind is 'ok', 'error' or ''. */
+const OK_MESSAGE_MS = 12000;
+const fading = new WeakMap(); // node → timer of its ok message
+
+/**
+ * say shows a message in a status or alert region; kind is 'ok', 'error' or
+ * ''. An ok message goes away after a while, so that it never describes a
+ * state that has changed since.
+ */
 export function say(node, text, kind = '') {
+  clearTimeout(fading.get(node));
   node.textContent = text;
   node.classList.toggle('ok', kind === 'ok');
   node.classList.toggle('error', kind === 'error');
+  if (kind === 'ok') {
+    fading.set(node, setTimeout(() => {
+      if (node.textContent === text) say(node, '');
+    }, OK_MESSAGE_MS));
+  }
 }
 
 /** badge is a small coloured label; kind is 'ok', 'err' or 'warn'. */

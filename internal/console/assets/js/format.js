@@ -16,6 +16,7 @@ export function percent(f, digits = 1) {
 /** millis formats a latency in milliseconds ("85 ms", "1.24 s"). */
 export function millis(ms) {
   if (!Number.isFinite(ms)) return '–';
+  if (ms < 10) return `${ms.toFixed(1)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60000) return `${(ms / 1000).toFixed(2)} s`;
   return left(ms);

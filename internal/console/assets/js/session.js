@@ -1,5 +1,5 @@
 // The admin key lives in this tab's sessionStorage only: it is gone when the
-// tab closes and is never written to localStorage or a cookie.
+// tab closes and is never written to local storage or a cookie.
 
 const KEY = 'switchyard.adminKey';
 
