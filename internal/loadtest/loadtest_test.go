@@ -94,6 +94,17 @@ func TestParseProcStat(t *testing.T) {
 	}
 }
 
+func TestParseSystemBusy(t *testing.T) {
+	stat := "cpu  1000 50 300 9000 100 20 30 0 0 0\ncpu0 500 25 150 4500 50 10 15 0 0 0\n"
+	got, err := ParseSystemBusy([]byte(stat))
+	if err != nil || got != 14*time.Second { // (1000+50+300+20+30+0) ticks
+		t.Fatalf("got %v, %v; want 14s", got, err)
+	}
+	if _, err := ParseSystemBusy([]byte("intr 1 2 3\n")); err == nil {
+		t.Errorf("no cpu line accepted")
+	}
+}
+
 func TestParseStatusKB(t *testing.T) {
 	status := "Name:\tswitchyard\nVmPeak:\t  812345 kB\nVmHWM:\t   45678 kB\nVmRSS:\t   40000 kB\nThreads:\t9\n"
 	if got, err := ParseStatusKB([]byte(status), "VmHWM"); err != nil || got != 45678<<10 {

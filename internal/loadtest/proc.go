@@ -76,6 +76,36 @@ func ParseStatusKB(b []byte, field string) (int64, error) {
 	return 0, fmt.Errorf("proc status: no %s", field)
 }
 
+// ParseSystemBusy returns the busy CPU time of the whole machine (all
+// cores: user, nice, system, irq, softirq, steal) from the contents of
+// /proc/stat.
+func ParseSystemBusy(b []byte) (time.Duration, error) {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := bytes.Fields(line)
+	if len(f) < 9 || string(f[0]) != "cpu" {
+		return 0, errors.New("proc stat: no cpu line")
+	}
+	var busy uint64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
+		v, err := strconv.ParseUint(string(f[i]), 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("proc stat: %w", err)
+		}
+		busy += v
+	}
+	return time.Duration(busy) * time.Second / userHZ, nil
+}
+
+// ReadSystemBusy returns ParseSystemBusy of /proc/stat, 0 when unreadable.
+func ReadSystemBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	d, _ := ParseSystemBusy(b)
+	return d
+}
+
 // ReadStatus returns a "kB" field of /proc/<pid>/status in bytes.
 func ReadStatus(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,191 +13,6 @@ import (
 	"syscall"
 	"time"
 )
-
-// Config is one harness run.
-type Config struct {
-	Bin      string // directory holding the switchyard and fakeupstream binaries
-	Accounts string // pool file (base_url via ${SWITCHYARD_DEMO_UPSTREAM})
-	Routes   string // routes file
-	Latency  time.Duration
-
-	Quick       bool
-	Rounds      int
-	Rates       []int // JSON rate ladder, req/s
-	StreamRates []int // streaming rates, streams/s
-	Warm        time.Duration
-	Measure     time.Duration
-	Timeout     time.Duration // per request, from its scheduled time
-	MaxInFlight int
-	Sessions    int
-	OpenStreams []int // memory per open stream at these counts
-	OpenRate    int   // streams opened per second
-	MaxDuration time.Duration
-	WorkDir     string    // "" = a temporary directory, removed at the end
-	Progress    io.Writer `json:"-"`
-}
-
-// DefaultConfig is the full run (about 7-9 minutes) or the quick smoke run
-// (about 1 minute).
-func DefaultConfig(quick bool) Config {
-	c := Config{
-		Bin: "bin", Accounts: "examples/demo/accounts.yaml", Routes: "examples/demo/routes.yaml",
-		Latency: 20 * time.Millisecond, Rounds: 3,
-		Rates:       []int{250, 500, 1000, 1500, 2000, 3000},
-		StreamRates: []int{500},
-		Warm:        time.Second, Measure: 3 * time.Second, Timeout: 2 * time.Second,
-		MaxInFlight: 4096, Sessions: 200, OpenStreams: []int{1000, 5000}, OpenRate: 2000,
-		MaxDuration: 10 * time.Minute,
-	}
-	if quick {
-		c.Quick, c.Rounds = true, 1
-		c.Rates, c.StreamRates = []int{250, 1000}, []int{200}
-		c.Warm, c.Measure = 300*time.Millisecond, 1500*time.Millisecond
-		c.MaxDuration = 2 * time.Minute
-	}
-	return c
-}
-
-// Results is everything a run measured.
-type Results struct {
-	Started, Finished time.Time
-	Config            Config
-	Machine           Machine
-	Setups            []SetupInfo
-	Steps             []Step
-	Census            []Census
-	Peaks             []Peak
-	Streams           []StreamMem
-	Notes             []string
-}
-
-// SetupInfo describes one setup under test.
-type SetupInfo struct {
-	Name, Desc string
-	Gateways   int
-	Redis      bool
-}
-
-// Step is one open-loop step of one setup.
-type Step struct {
-	Round, Rate   int
-	Setup         string
-	Stream        bool
-	Sent          int // every scheduled request, warm-up included
-	Measured      int // scheduled after the warm-up
-	OK, Errors    int // of the measured ones
-	ErrKinds      map[string]int
-	ErrRate       float64
-	Lat, TTFB     Dist // of the measured successful requests, from their scheduled times
-	Lag           Dist // scheduled → sent: the generator's own delay
-	FirstQ, LastQ time.Duration
-	Backlog       bool
-	Held          bool
-	Elapsed       time.Duration
-	GatewayCPU    time.Duration // all gateway processes of the setup
-	RedisCPU      time.Duration
-	FakeCPU       time.Duration
-	GenCPU        time.Duration
-	RedisCalls    int64 // INFO commandstats delta, commands inside scripts included
-	RedisByCmd    map[string]int64
-	PeakInFlight  int
-}
-
-// CPUPer1k is the gateway CPU seconds per 1,000 requests.
-func (s Step) CPUPer1k() float64 {
-	if s.Sent == 0 {
-		return 0
-	}
-	return s.GatewayCPU.Seconds() / float64(s.Sent) * 1000
-}
-
-// RedisPerReq is the Redis commands per request (commandstats).
-func (s Step) RedisPerReq() float64 {
-	if s.Sent == 0 {
-		return 0
-	}
-	return float64(s.RedisCalls) / float64(s.Sent)
-}
-
-// BoxCPU is the share of all cores used by the gateway, Redis, the fake
-// upstream and the generator during the step.
-func (s Step) BoxCPU() float64 {
-	if s.Elapsed <= 0 {
-		return 0
-	}
-	used := s.GatewayCPU + s.RedisCPU + s.FakeCPU + s.GenCPU
-	return used.Seconds() / (s.Elapsed.Seconds() * float64(runtime.NumCPU()))
-}
-
-// Census is what Redis saw during sequential healthy sticky requests (MONITOR).
-type Census struct {
-	Setup      string
-	Requests   int
-	OK         int
-	RoundTrips map[string]int64 // commands sent by clients, by name
-	InScripts  map[string]int64 // commands run inside scripts
-	StatsCalls int64            // INFO commandstats delta over the same requests
-}
-
-// Background names the commands a gateway sends off the request path, with
-// what they are: they cost Redis work but no wait in the request.
-var Background = map[string]string{
-	"xadd": "request-log record (internal/monitor): queued without waiting, written by a background batcher in pipelines",
-}
-
-// PerRequest is the round trips per request, background writes included.
-func (c Census) PerRequest() float64 { return c.per(func(string) bool { return true }) }
-
-// OnPath is the round trips per request that the request waits for.
-func (c Census) OnPath() float64 {
-	return c.per(func(cmd string) bool { _, bg := Background[cmd]; return !bg })
-}
-
-func (c Census) per(keep func(string) bool) float64 {
-	if c.Requests == 0 {
-		return 0
-	}
-	var n int64
-	for k, v := range c.RoundTrips {
-		if keep(k) {
-			n += v
-		}
-	}
-	return float64(n) / float64(c.Requests)
-}
-
-// Peak is the peak RSS (VmHWM) of a setup's gateway processes.
-type Peak struct {
-	Setup string
-	HWM   []int64
-}
-
-// StreamMem is the gateway memory with n streams held open.
-type StreamMem struct {
-	N, Opened, Failed, ClosedEarly int
-	Errs                           map[string]int64
-	Before, After, HWM             int64 // VmRSS before, VmRSS with the streams open, VmHWM
-	OpenTime                       time.Duration
-}
-
-// PerStream is the RSS delta per open stream, in bytes.
-func (m StreamMem) PerStream() float64 {
-	if m.Opened == 0 {
-		return 0
-	}
-	return float64(m.After-m.Before) / float64(m.Opened)
-}
-
-// Machine describes where the run happened.
-type Machine struct {
-	NumCPU             int
-	Model              string
-	MemTotal           int64
-	GoVersion, Redis   string
-	Kernel             string
-	LoadStart, LoadEnd string
-	FDLimit            uint64
-}
 
 const (
 	benchKey    = "sy-bench-client-key"
@@ -592,12 +406,16 @@ func (r *runner) step(ctx context.Context, s *setup, round, rate int, stream boo
 		before, _ = CommandStats(s.redis.addr)
 	}
 	cpu0, rcpu0, fcpu0, gcpu0 := ReadCPUs(pids), ReadCPUs(redisPid), ReadCPUs([]int{r.fake.pid()}), ReadCPUs([]int{self})
+	idle := r.idlePids(s)
+	icpu0, sys0 := ReadCPUs(idle), ReadSystemBusy()
 	raw := openLoop(ctx, r.client, &s.target, stepSpec{rate: rate, warm: r.cfg.Warm, measure: r.cfg.Measure,
 		timeout: r.cfg.Timeout, stream: stream, maxInFlight: r.cfg.MaxInFlight})
 	st := Step{Round: round, Rate: rate, Setup: s.Name, Stream: stream, Sent: len(raw.samples), Elapsed: raw.elapsed,
 		GatewayCPU: ReadCPUs(pids) - cpu0, RedisCPU: ReadCPUs(redisPid) - rcpu0,
 		FakeCPU: ReadCPUs([]int{r.fake.pid()}) - fcpu0, GenCPU: ReadCPUs([]int{self}) - gcpu0,
 		ErrKinds: map[string]int{}, PeakInFlight: raw.inFlight}
+	ours := st.GatewayCPU + st.RedisCPU + st.FakeCPU + st.GenCPU + ReadCPUs(idle) - icpu0
+	st.OtherCPU = max(ReadSystemBusy()-sys0-ours, 0)
 	if s.redis != nil {
 		if after, err := CommandStats(s.redis.addr); err == nil && before != nil {
 			st.RedisByCmd, st.RedisCalls = DiffCalls(before, after)
@@ -627,16 +445,69 @@ func (r *runner) step(ctx context.Context, s *setup, round, rate int, stream boo
 	}
 	st.FirstQ, st.LastQ, st.Backlog = Backlogged(inOrder)
 	st.Lat, st.TTFB, st.Lag = Summarize(lat), Summarize(ttfb), Summarize(lag)
-	st.Held = !raw.aborted && st.Measured > 0 && st.ErrRate < 0.01 && !st.Backlog
+	st.Held = !raw.aborted && st.Measured > 0 && st.ErrRate < 0.01 && !st.Backlog && st.Lat.P99 < r.cfg.Timeout/2
+	st.Settle = r.settle(15 * time.Second)
 	r.res.Steps = append(r.res.Steps, st)
 	kind := "json"
 	if stream {
 		kind = "stream"
 	}
-	r.logf("round %d %-6s %5d/s %-12s p50 %-9s p99 %-9s err %5.2f%% cpu %.3fs/1k box %3.0f%% held=%t",
-		round, kind, rate, s.Name, fmtDur(st.Lat.P50), fmtDur(st.Lat.P99), st.ErrRate*100, st.CPUPer1k(), st.BoxCPU()*100, st.Held)
-	time.Sleep(200 * time.Millisecond)
+	r.logf("round %d %-6s %5d/s %-12s p50 %-9s p99 %-9s err %5.2f%% cpu %.3fs/1k box %3.0f%% other %3.0f%% held=%-5t settle %s",
+		round, kind, rate, s.Name, fmtDur(st.Lat.P50), fmtDur(st.Lat.P99), st.ErrRate*100, st.CPUPer1k(), st.BoxCPU()*100, st.OtherLoad()*100,
+		st.Held, st.Settle.Round(100*time.Millisecond))
 	return st
+}
+
+// idlePids are the children not under test in a step (the other setups).
+func (r *runner) idlePids(s *setup) []int {
+	busy := map[int]bool{r.fake.pid(): true}
+	for _, p := range s.pids() {
+		busy[p] = true
+	}
+	if s.redis != nil {
+		busy[s.redis.pid()] = true
+	}
+	var out []int
+	for _, p := range r.all {
+		if p.alive() && !busy[p.pid()] {
+			out = append(out, p.pid())
+		}
+	}
+	return out
+}
+
+// OtherLoad is the share of all cores used by other work on the machine.
+func (s Step) OtherLoad() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return s.OtherCPU.Seconds() / (s.Elapsed.Seconds() * float64(runtime.NumCPU()))
+}
+
+// settle waits until every child process is idle (under 5% of a core over
+// two 200 ms samples), at most max: an overloaded gateway keeps working on
+// requests its clients gave up on, and would steal the cores of the next
+// setup's step.
+func (r *runner) settle(max time.Duration) time.Duration {
+	var pids []int
+	for _, p := range r.all {
+		if p.alive() {
+			pids = append(pids, p.pid())
+		}
+	}
+	start := time.Now()
+	prev, quiet := ReadCPUs(pids), 0
+	for quiet < 2 && time.Since(start) < max {
+		time.Sleep(200 * time.Millisecond)
+		cur := ReadCPUs(pids)
+		if cur-prev <= 10*time.Millisecond {
+			quiet++
+		} else {
+			quiet = 0
+		}
+		prev = cur
+	}
+	return time.Since(start)
 }
 
 func (r *runner) peaks() {
