@@ -28,6 +28,7 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/route"
 	"github.com/switchyard-gw/switchyard/internal/schedule"
 	"github.com/switchyard-gw/switchyard/internal/server"
+	"github.com/switchyard-gw/switchyard/internal/signature"
 	"github.com/switchyard-gw/switchyard/internal/store"
 	"github.com/switchyard-gw/switchyard/internal/upstream"
 )
@@ -122,6 +123,8 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	up := &upstream.Client{HTTP: httpClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version}
 	disp := &dispatch.Dispatcher{
 		Router: catalog, Sched: resilient, Upstream: up, Log: log, Tokens: tokens, Disabler: sched, Observer: obs.observer,
+		// Thinking signatures are shared like the rest, under the same hash tag.
+		Signatures: signature.New(st.Client, ""),
 		Policy: dispatch.Policy{
 			MaxAttempts: cfg.MaxAttempts, RequestTimeout: cfg.RequestTimeout,
 			FirstEventTimeout: cfg.FirstEventTimeout, IdleTimeout: cfg.IdleTimeout,

@@ -70,7 +70,12 @@ func TestBadInputGetsProtocolErrors(t *testing.T) {
 		{"unknown gemini method", "gemini", "POST", "/v1beta/models/gemini-2.5-pro:embedContent", `{}`, goog, 404, "unknown method"},
 		{"too large", "openai", "POST", "/v1/chat/completions", big, auth, 413, "limit"},
 		{"wrong content type", "anthropic", "POST", "/v1/messages", `{"model":"claude-x"}`, map[string]string{"x-api-key": clientKey, "Content-Type": "text/plain"}, 415, "content type"},
-		{"other provider's model", "openai", "POST", "/v1/chat/completions", `{"model":"claude-sonnet-4-5","messages":[]}`, auth, 400, "translation"},
+		// Translated requests are checked by the client protocol's decoder before any account is tried.
+		{"translated: legacy function role", "openai", "POST", "/v1/chat/completions", `{"model":"claude-sonnet-4-5","messages":[{"role":"function","name":"f","content":"x"}]}`, auth, 400, "function"},
+		{"translated: stateful responses", "openai", "POST", "/v1/responses", `{"model":"gemini-pro-latest","input":"hi","previous_response_id":"resp_1"}`, auth, 400, "previous_response_id"},
+		{"translated: messages not a list", "anthropic", "POST", "/v1/messages", `{"model":"gpt-4o","max_tokens":5,"messages":{"role":"user"}}`, anth, 400, "messages"},
+		{"translated: gemini contents not a list", "gemini", "POST", "/v1beta/models/claude-sonnet-4-5:generateContent", `{"contents":"hi"}`, goog, 400, "contents"},
+		{"count tokens where no account can count", "anthropic", "POST", "/v1/messages/count_tokens", `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`, anth, 400, "count"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

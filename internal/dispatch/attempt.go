@@ -16,13 +16,13 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/retry"
 	"github.com/switchyard-gw/switchyard/internal/sse"
-	"github.com/switchyard-gw/switchyard/internal/upstream"
 )
 
 // tryResult is one attempt after its response headers (and, for a stream, its
 // first meaningful event) have been read.
 type tryResult struct {
 	acct     *account.Account
+	leg      *leg
 	obs      observation
 	resp     *http.Response
 	cancel   context.CancelFunc
@@ -34,8 +34,9 @@ type tryResult struct {
 	errMsg   string
 	err      error      // Send's error (e.g. credential.ErrInvalidGrant); not for clients
 	answer   llm.Answer // usage, model and finish reasons seen so far
-	// firstData is the first meaningful event's data (for collection).
-	firstData []byte
+	// firstData holds the client events made of the first meaningful
+	// upstream event (for collection).
+	firstData [][]byte
 	// brokenMsg is set when a committed stream ended with an error event.
 	brokenMsg string
 }
@@ -44,9 +45,10 @@ type tryResult struct {
 const errorBodyLimit = 1 << 20
 
 // try sends one attempt and reads until it is clear whether it succeeded.
-func (d *Dispatcher) try(ctx context.Context, a *account.Account, call upstream.Call, dl dialect, collect bool) *tryResult {
+func (d *Dispatcher) try(ctx context.Context, a *account.Account, lg *leg) *tryResult {
 	actx, cancel := context.WithCancel(ctx)
-	tr := &tryResult{acct: a, cancel: cancel}
+	tr := &tryResult{acct: a, leg: lg, cancel: cancel}
+	call, up := lg.call, lg.up
 	resp, err := d.Upstream.Send(actx, a, call)
 	if err != nil {
 		tr.err = err
@@ -69,9 +71,9 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, call upstream.
 	}
 	ct := resp.Header.Get("Content-Type")
 	if call.Stream && strings.HasPrefix(ct, "text/event-stream") {
-		d.peek(ctx, tr, dl)
-		if collect && tr.obs.fail == failNone && tr.body == nil {
-			d.collect(ctx, tr, dl)
+		d.peek(ctx, tr)
+		if lg.collect && tr.obs.fail == failNone && tr.body == nil {
+			d.collect(ctx, tr)
 		}
 		return tr
 	}
@@ -90,19 +92,28 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, call upstream.
 	case int64(len(tr.body)) > limit || !gjson.ValidBytes(tr.body):
 		tr.obs.fail = failBadBody
 		tr.errMsg = fmt.Sprintf("upstream %s: answer is not valid JSON", a.Provider)
-	case call.Stream && !collect:
-		// The client asked for a stream and the provider answered JSON: treat
-		// as not meaningful for a stream client.
+	case call.Stream && (!lg.collect || lg.translated):
+		// A stream was asked for and the provider answered JSON: not usable
+		// for a stream client, nor by the translating conveyor.
 		tr.obs.fail = failBadBody
 		tr.errMsg = fmt.Sprintf("upstream %s: expected an event stream", a.Provider)
+	case lg.parseCount != nil:
+		n, err := lg.parseCount(tr.body)
+		if err != nil {
+			tr.obs.fail = failBadBody
+			tr.errMsg = fmt.Sprintf("upstream %s: token count not understood", a.Provider)
+			break
+		}
+		tr.body = lg.countAnswer(n)
 	default:
-		dl.scan(tr.body, &tr.answer)
+		up.scan(tr.body, &tr.answer)
 	}
 	return tr
 }
 
 // peek reads up to the first meaningful event under the first-event timeout.
-func (d *Dispatcher) peek(ctx context.Context, tr *tryResult, dl dialect) {
+func (d *Dispatcher) peek(ctx context.Context, tr *tryResult) {
+	up := tr.leg.up
 	p := startPump(tr.resp.Body, d.Policy.MaxEventBytes)
 	tr.stream = p
 	timer := time.NewTimer(d.Policy.FirstEventTimeout)
@@ -126,7 +137,7 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult, dl dialect) {
 				tr.errMsg = fmt.Sprintf("upstream %s: stream ended before any content", tr.acct.Provider)
 				return
 			}
-			switch dl.classify(it.ev) {
+			switch up.classify(it.ev) {
 			case sse.KindSkip:
 				p.next()
 				continue
@@ -143,11 +154,25 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult, dl dialect) {
 				p.next()
 				return
 			}
-			tr.first = sse.AppendEvent(nil, it.ev.Name, it.ev.Data)
-			tr.firstData = append([]byte(nil), it.ev.Data...)
-			dl.scan(it.ev.Data, &tr.answer)
+			up.scan(it.ev.Data, &tr.answer)
 			tr.finished = sse.GeminiFinished(it.ev)
+			err := tr.leg.conv.convey(it.ev, func(name string, data []byte) {
+				tr.first = sse.AppendEvent(tr.first, name, data)
+				if tr.leg.collect {
+					tr.firstData = append(tr.firstData, append([]byte(nil), data...))
+				}
+			})
 			p.next()
+			if err != nil {
+				tr.obs.fail = failBadBody
+				tr.errMsg = fmt.Sprintf("upstream %s: first event not understood", tr.acct.Provider)
+				return
+			}
+			if len(tr.first) == 0 {
+				// Translated: the event said nothing the client's protocol
+				// shows (a Gemini client has no start event); read on.
+				continue
+			}
 			return
 		}
 	}
@@ -187,14 +212,20 @@ func (tr *tryResult) transient() bool {
 
 // passThrough forwards the client's own error (same protocol: the provider's
 // envelope is the client's envelope).
-func (tr *tryResult) passThrough(w http.ResponseWriter, dl dialect) int {
+func (tr *tryResult) passThrough(w http.ResponseWriter) int {
 	defer tr.close()
+	dl := tr.leg.cl
 	st := tr.obs.status
 	if st == 0 {
 		st = http.StatusBadGateway
 	}
-	if len(tr.body) == 0 || !gjson.ValidBytes(tr.body) || tr.stream != nil {
-		e := &llm.Error{Status: st, Kind: llm.KindOf(st), Message: tr.errMsg}
+	if len(tr.body) == 0 || !gjson.ValidBytes(tr.body) || tr.stream != nil || tr.leg.translated {
+		// Not the client's own envelope: say it in the client's protocol.
+		msg := tr.errMsg
+		if m := upstreamMessage(tr.body); m != "" {
+			msg += ": " + m
+		}
+		e := &llm.Error{Status: st, Kind: llm.KindOf(st), Message: msg}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(st)
 		_, _ = w.Write(dl.errorBody(e))
@@ -229,6 +260,20 @@ func (tr *tryResult) clientError(attempts int) *llm.Error {
 		e.Terminal = tr.obs.hint.Terminal
 	}
 	return e
+}
+
+// upstreamMessage is the message of a provider error body (all three put it
+// at error.message, Gemini sometimes inside an array), clipped.
+func upstreamMessage(body []byte) string {
+	m := gjson.GetBytes(body, "error.message")
+	if !m.Exists() {
+		m = gjson.GetBytes(body, "0.error.message")
+	}
+	s := m.String()
+	if len(s) > 512 {
+		s = s[:512]
+	}
+	return s
 }
 
 func isTimeout(err error) bool {

@@ -15,10 +15,19 @@ import (
 // collect reads a peeked stream to its end and turns it into the protocol's
 // JSON answer for a non-streaming client. Nothing has been written to the
 // client yet, so a stream that breaks here is just another failed attempt.
-func (d *Dispatcher) collect(ctx context.Context, tr *tryResult, dl dialect) {
-	c := dl.newCollector()
-	c.Add(tr.firstData)
-	size := int64(len(tr.firstData))
+func (d *Dispatcher) collect(ctx context.Context, tr *tryResult) {
+	up := tr.leg.up
+	c := tr.leg.cl.newCollector()
+	var size int64
+	for _, data := range tr.firstData {
+		c.Add(data)
+		size += int64(len(data))
+	}
+	tr.firstData = nil
+	add := func(_ string, data []byte) {
+		size += int64(len(data))
+		c.Add(data)
+	}
 	limit := d.Policy.MaxResponseBytes
 	if limit <= 0 {
 		limit = 64 << 20
@@ -41,7 +50,7 @@ func (d *Dispatcher) collect(ctx context.Context, tr *tryResult, dl dialect) {
 			return
 		case it := <-p.events:
 			if it.err != nil {
-				if errors.Is(it.err, io.EOF) && dl.cleanEOF(finished) {
+				if errors.Is(it.err, io.EOF) && up.cleanEOF(finished) {
 					tr.finishCollect(c)
 					return
 				}
@@ -49,7 +58,7 @@ func (d *Dispatcher) collect(ctx context.Context, tr *tryResult, dl dialect) {
 				return
 			}
 			resetTimer(idle, d.Policy.IdleTimeout)
-			kind := dl.classify(it.ev)
+			kind := up.classify(it.ev)
 			switch kind {
 			case sse.KindSkip:
 				p.next()
@@ -62,18 +71,20 @@ func (d *Dispatcher) collect(ctx context.Context, tr *tryResult, dl dialect) {
 				p.next()
 				return
 			}
-			size += int64(len(it.ev.Data))
-			if size > limit {
-				p.next()
-				fail(failBadBody, "answer exceeds the response size limit")
-				return
-			}
 			if sse.GeminiFinished(it.ev) {
 				finished = true
 			}
-			c.Add(it.ev.Data)
-			dl.scan(it.ev.Data, &tr.answer)
+			up.scan(it.ev.Data, &tr.answer)
+			err := tr.leg.conv.convey(it.ev, add)
 			p.next()
+			if err != nil {
+				fail(failBadBody, "stream event not understood")
+				return
+			}
+			if size > limit {
+				fail(failBadBody, "answer exceeds the response size limit")
+				return
+			}
 			if kind == sse.KindDone {
 				tr.finishCollect(c)
 				return

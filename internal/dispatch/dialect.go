@@ -10,7 +10,9 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/protocol/anthropic"
 	"github.com/switchyard-gw/switchyard/internal/protocol/gemini"
 	"github.com/switchyard-gw/switchyard/internal/protocol/openai"
+	"github.com/switchyard-gw/switchyard/internal/protocol/responses"
 	"github.com/switchyard-gw/switchyard/internal/sse"
+	"github.com/switchyard-gw/switchyard/internal/upstream"
 )
 
 // dialect is what the loop needs to know about one wire protocol.
@@ -75,9 +77,27 @@ func dialectFor(p llm.Protocol) dialect {
 	}
 }
 
+// clientDialect is the dialect a client speaks: its protocol's, except that
+// OpenAI's Responses API has its own events.
+func clientDialect(p llm.Protocol, op upstream.Op) dialect {
+	if p == llm.OpenAI && op == upstream.OpResponses {
+		return dialect{
+			errorBody: responses.ErrorBody, streamError: responses.StreamError, keepAlive: responses.KeepAlive(),
+			classify: sse.ClassifyResponses, rewrite: openai.RewriteModel, scan: openai.ScanAnswer,
+			streamBody: setStream, newCollector: func() collector { return &responses.Collector{} },
+			cleanEOF: func(bool) bool { return false },
+		}
+	}
+	return dialectFor(p)
+}
+
 // WriteError is the one place that turns an error into a client response, in
 // the client protocol's envelope, before anything else was written.
 func WriteError(w http.ResponseWriter, p llm.Protocol, e *llm.Error) {
+	writeError(w, dialectFor(p), e)
+}
+
+func writeError(w http.ResponseWriter, dl dialect, e *llm.Error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Del("Content-Length")
@@ -89,5 +109,5 @@ func WriteError(w http.ResponseWriter, p llm.Protocol, e *llm.Error) {
 		h.Set("x-should-retry", "false")
 	}
 	w.WriteHeader(e.Status)
-	_, _ = w.Write(dialectFor(p).errorBody(e))
+	_, _ = w.Write(dl.errorBody(e))
 }

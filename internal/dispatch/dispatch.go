@@ -34,7 +34,7 @@ type Sender interface {
 
 // Router resolves a client model to a route.
 type Router interface {
-	Resolve(model string, client llm.Protocol) (*Route, *llm.Error)
+	Resolve(model string, client llm.Protocol, op upstream.Op) (*Route, *llm.Error)
 }
 
 // Policy holds the loop's limits.
@@ -90,6 +90,8 @@ type Dispatcher struct {
 	// the same account; Disabler disables an account on invalid_grant.
 	Tokens   TokenInvalidator
 	Disabler Disabler
+	// Signatures keeps thinking signatures across protocols (nil: none).
+	Signatures Signatures
 
 	quotaSeen sync.Map // "<account>|<group>" -> time.Time of the last quota report
 }
@@ -123,6 +125,8 @@ type Request struct {
 	Header    http.Header
 	Beta      bool
 	RequestID string
+	// IncludeUsage: an OpenAI chat client asked for the final usage chunk.
+	IncludeUsage bool
 }
 
 // Attempt is one upstream try, for logs, traces and the request log.
@@ -158,32 +162,20 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		ctx, cancel = context.WithTimeout(ctx, d.Policy.RequestTimeout)
 		defer cancel()
 	}
-	dl := dialectFor(req.Protocol)
+	cl := clientDialect(req.Protocol, req.Op)
 	res := Result{}
 	fail := func(e *llm.Error) Result {
-		WriteError(w, req.Protocol, e)
+		writeError(w, cl, e)
 		res.Status, res.Error = e.Status, e.Message
 		return res
 	}
-	rt, lerr := d.Router.Resolve(req.Model, req.Protocol)
+	rt, lerr := d.Router.Resolve(req.Model, req.Protocol, req.Op)
 	if lerr != nil {
 		return fail(lerr)
 	}
 	res.Mapped = rt.Mapped
 	w.Header().Set("X-Mapped-Model", rt.Mapped)
-	body, err := dl.rewrite(req.Body, rt.Mapped)
-	if err != nil {
-		return fail(llm.Errorf(llm.KindInvalidRequest, "cannot set the model in the request body"))
-	}
-	call := upstream.Call{Op: req.Op, Model: rt.Mapped, Stream: req.Stream, Body: body, Header: req.Header, Beta: req.Beta}
-	collect := !req.Stream && req.Op == upstream.OpGenerate
-	if collect {
-		if sb, err := dl.streamBody(body); err == nil {
-			call.Stream, call.Body = true, sb
-		} else {
-			collect = false
-		}
-	}
+	ls := newLegs(req, rt.Mapped)
 
 	var (
 		attempted []string
@@ -211,7 +203,12 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		t0 := time.Now()
 		actx, end := d.observe(ctx, AttemptInfo{N: n, Protocol: req.Protocol, Op: req.Op, Account: acct, Decision: lease.Decision,
 			Requested: req.Model, Mapped: rt.Mapped, SessionID: req.SessionID, Stream: req.Stream})
-		tr := d.try(actx, acct, call, dl, collect)
+		lg, lerr := d.legFor(ctx, ls, acct)
+		if lerr != nil {
+			end(AttemptEnd{Status: lerr.Status, Outcome: "invalid_request", Error: lerr.Message})
+			return fail(lerr)
+		}
+		tr := d.try(actx, acct, lg)
 		v := d.authOutcome(ctx, acct, tr, classify(tr.obs), &reauthed)
 		res.Attempts = append(res.Attempts, Attempt{
 			Account: acct.ID, Email: acct.Email, Decision: lease.Decision, Status: tr.obs.status,
@@ -238,26 +235,27 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 				}
 				res.ResponseSample = append([]byte(nil), sample[:min(n+1, len(sample))]...)
 			}
-			res.Status = tr.relay(ctx, w, dl, d.Policy)
+			res.Status = tr.relay(ctx, w, d.Policy)
 			res.Answer = tr.answer
+			d.saveSignatures(ctx, lg.conv.sigs)
 			if tr.brokenMsg != "" {
 				res.Error = tr.brokenMsg
 			}
 			end(AttemptEnd{Status: res.Status, Outcome: v.action.String(), Answer: tr.answer, Error: tr.brokenMsg})
 			return res
 		case actPassThrough:
-			res.Status = tr.passThrough(w, dl)
+			res.Status = tr.passThrough(w)
 			return res
 		case actSameAccount:
 			pinned = acct
 		case actRepair:
-			if repaired || !canRepair(req.Protocol) {
-				res.Status = tr.passThrough(w, dl)
+			if repaired || !canRepair(lg.provider) {
+				res.Status = tr.passThrough(w)
 				return res
 			}
 			repaired, pinned = true, acct
-			if fixedBody, ok := repairBody(req.Protocol, call.Body); ok {
-				call.Body = fixedBody
+			if fixedBody, ok := repairBody(lg.provider, lg.call.Body); ok {
+				ls.repaired(lg, fixedBody)
 			}
 		}
 		tr.close()

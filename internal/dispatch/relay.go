@@ -71,8 +71,9 @@ func (p *pump) stop() {
 // relay writes a successful answer to the client and returns the status sent.
 // For streams, failures after the first byte end with the protocol's error
 // event, never a clean finish.
-func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, dl dialect, pol Policy) int {
+func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, pol Policy) int {
 	defer tr.close()
+	up, cl := tr.leg.up, tr.leg.cl
 	h := w.Header()
 	if tr.stream == nil {
 		h.Set("Content-Type", "application/json")
@@ -111,7 +112,7 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, dl dialec
 	}
 	broken := func(msg string) int {
 		tr.brokenMsg = msg
-		_ = write(dl.streamError(&llm.Error{Status: http.StatusBadGateway, Kind: llm.KindServer, Message: msg}))
+		_ = write(cl.streamError(&llm.Error{Status: http.StatusBadGateway, Kind: llm.KindServer, Message: msg}))
 		return http.StatusOK
 	}
 	for {
@@ -121,23 +122,23 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, dl dialec
 		case <-idle.C:
 			return broken("upstream stream went silent past the idle timeout")
 		case <-tick.C:
-			if dl.keepAlive != nil && time.Since(lastWrite) >= ka {
-				if !write(dl.keepAlive) {
+			if cl.keepAlive != nil && time.Since(lastWrite) >= ka {
+				if !write(cl.keepAlive) {
 					return http.StatusOK
 				}
 			}
 		case it := <-tr.stream.events:
 			if it.err != nil {
-				if errors.Is(it.err, io.EOF) && dl.cleanEOF(finished) {
+				if errors.Is(it.err, io.EOF) && up.cleanEOF(finished) {
 					return http.StatusOK
 				}
 				return broken("upstream stream ended before its final event")
 			}
 			resetTimer(idle, pol.IdleTimeout)
-			kind := dl.classify(it.ev)
+			kind := up.classify(it.ev)
 			if kind == sse.KindSkip {
 				tr.stream.next()
-				if dl.keepAlive != nil && !write(dl.keepAlive) {
+				if cl.keepAlive != nil && !write(cl.keepAlive) {
 					return http.StatusOK
 				}
 				continue
@@ -145,12 +146,25 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, dl dialec
 			if sse.GeminiFinished(it.ev) {
 				finished = true
 			}
-			dl.scan(it.ev.Data, &tr.answer)
+			up.scan(it.ev.Data, &tr.answer)
 			if kind == sse.KindError {
 				tr.brokenMsg = "upstream sent an error event mid-stream"
+				if tr.leg.translated {
+					msg := tr.brokenMsg
+					if m := upstreamMessage(it.ev.Data); m != "" {
+						msg += ": " + m
+					}
+					tr.stream.next()
+					_ = write(cl.streamError(&llm.Error{Status: inBandStatus(it.ev.Data), Kind: llm.KindOf(inBandStatus(it.ev.Data)), Message: msg}))
+					return http.StatusOK
+				}
 			}
-			buf = sse.AppendEvent(buf[:0], it.ev.Name, it.ev.Data)
+			buf = buf[:0]
+			err := tr.leg.conv.convey(it.ev, func(name string, data []byte) { buf = sse.AppendEvent(buf, name, data) })
 			tr.stream.next()
+			if err != nil {
+				return broken("upstream stream event not understood")
+			}
 			if !write(buf) {
 				return http.StatusOK
 			}

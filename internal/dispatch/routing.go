@@ -8,6 +8,7 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/route"
 	"github.com/switchyard-gw/switchyard/internal/schedule"
+	"github.com/switchyard-gw/switchyard/internal/upstream"
 )
 
 // Route is where a client model goes: the mapped model and the accounts that
@@ -43,6 +44,7 @@ type catalogState struct {
 type routeKey struct {
 	model  string
 	client llm.Protocol
+	count  bool
 }
 
 type routeResult struct {
@@ -68,15 +70,17 @@ func (c *Catalog) current() *catalogState {
 	return c.state
 }
 
-// Resolve routes a client model for a client protocol.
-func (c *Catalog) Resolve(model string, client llm.Protocol) (*Route, *llm.Error) {
+// Resolve routes a client model for a client protocol and operation. Every
+// provider's accounts may serve any client (translation); a token count goes
+// only to accounts that can count.
+func (c *Catalog) Resolve(model string, client llm.Protocol, op upstream.Op) (*Route, *llm.Error) {
 	st := c.current()
-	k := routeKey{model: model, client: client}
+	k := routeKey{model: model, client: client, count: op == upstream.OpCountTokens}
 	if v, ok := st.cache.Load(k); ok {
 		r := v.(*routeResult)
 		return r.route, r.err
 	}
-	r, e := c.resolve(st, model, client)
+	r, e := c.resolve(st, k)
 	c.mu.Lock()
 	st.size++
 	c.mu.Unlock()
@@ -84,36 +88,34 @@ func (c *Catalog) Resolve(model string, client llm.Protocol) (*Route, *llm.Error
 	return r, e
 }
 
-func (c *Catalog) resolve(st *catalogState, model string, client llm.Protocol) (*Route, *llm.Error) {
-	t, _ := c.table.Resolve(model)
+func (c *Catalog) resolve(st *catalogState, k routeKey) (*Route, *llm.Error) {
+	t, _ := c.table.Resolve(k.model)
 	all := st.index.Candidates(t)
-	var same, other []*account.Account
+	cands := make([]*account.Account, 0, len(all))
 	for _, a := range all {
 		if a.Disabled {
 			continue
 		}
-		if llm.Protocol(a.Provider) == client {
-			same = append(same, a)
-		} else {
-			other = append(other, a)
+		if k.count && !canCount(k.client, a.Provider) {
+			continue
 		}
+		cands = append(cands, a)
 	}
-	if len(same) == 0 {
-		if len(other) > 0 {
+	if len(cands) == 0 {
+		if k.count && len(all) > 0 {
 			return nil, llm.Errorf(llm.KindInvalidRequest,
-				"model %q is served only by %s accounts; serving %s clients from %s accounts needs protocol translation, which is not available yet",
-				model, other[0].Provider, client, other[0].Provider)
+				"model %q is served only by accounts that cannot count tokens (%s)", k.model, all[0].Provider)
 		}
-		return nil, llm.Errorf(llm.KindNotFound, "model %q is not served by any account of this gateway", model)
+		return nil, llm.Errorf(llm.KindNotFound, "model %q is not served by any account of this gateway", k.model)
 	}
-	ids := make([]string, len(same))
-	accts := make(map[string]*account.Account, len(same))
-	for i, a := range same {
+	ids := make([]string, len(cands))
+	accts := make(map[string]*account.Account, len(cands))
+	for i, a := range cands {
 		ids[i] = a.ID
 		accts[a.ID] = a
 	}
-	cands := schedule.NewCandidates(ids, func(i int) int { return same[i].Tier.Rank() })
-	return &Route{Mapped: t.Model, Group: strings.ToLower(t.Model), Candidates: cands, accounts: accts}, nil
+	sc := schedule.NewCandidates(ids, func(i int) int { return cands[i].Tier.Rank() })
+	return &Route{Mapped: t.Model, Group: strings.ToLower(t.Model), Candidates: sc, accounts: accts}, nil
 }
 
 // Pool is the current account pool.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/tidwall/gjson"
 
 	"github.com/switchyard-gw/switchyard/internal/dispatch"
 	"github.com/switchyard-gw/switchyard/internal/llm"
@@ -32,7 +33,8 @@ func (s *Server) openAI(c *gin.Context, op upstream.Op, route string) {
 	}
 	s.serve(c, &dispatch.Request{
 		Protocol: llm.OpenAI, Op: op, Model: pr.Model, Body: body, Stream: pr.Stream,
-		SessionID: session.OpenAI(body, c.Request.Header),
+		SessionID:    session.OpenAI(body, c.Request.Header),
+		IncludeUsage: gjson.GetBytes(body, "stream_options.include_usage").Bool(),
 	}, route)
 }
 

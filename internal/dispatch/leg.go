@@ -1,0 +1,123 @@
+package dispatch
+
+import (
+	"context"
+	"time"
+
+	"github.com/switchyard-gw/switchyard/internal/account"
+	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/upstream"
+)
+
+// leg is how one attempt talks to its account: the call in the provider's
+// protocol, the dialects on both sides, and the conveyor between them.
+type leg struct {
+	call    upstream.Call
+	up      dialect // the provider's wire protocol
+	cl      dialect // the client's
+	conv    *conveyor
+	collect bool // a non-streaming client is served from a streamed call
+	// countAnswer renders a translated token count in the client's protocol;
+	// parseCount reads the provider's.
+	countAnswer func(int64) []byte
+	parseCount  func([]byte) (int64, error)
+	translated  bool
+	provider    llm.Protocol
+}
+
+// legs builds and caches the calls of one request: the fast-path call once,
+// and the translated body once per provider.
+type legs struct {
+	req    *Request
+	mapped string
+	cl     dialect
+	fast   *upstream.Call
+	fastC  bool
+	canon  *llm.Request
+	bodies map[llm.Protocol][]byte
+}
+
+func newLegs(req *Request, mapped string) *legs {
+	return &legs{req: req, mapped: mapped, cl: clientDialect(req.Protocol, req.Op)}
+}
+
+// legFor returns the leg of an attempt on a.
+func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (*leg, *llm.Error) {
+	req := ls.req
+	if sameProtocol(req, a) {
+		if ls.fast == nil {
+			body, err := ls.cl.rewrite(req.Body, ls.mapped)
+			if err != nil {
+				return nil, llm.Errorf(llm.KindInvalidRequest, "cannot set the model in the request body")
+			}
+			call := upstream.Call{Op: req.Op, Model: ls.mapped, Stream: req.Stream, Body: body, Header: req.Header, Beta: req.Beta}
+			ls.fastC = !req.Stream && req.Op != upstream.OpCountTokens
+			if ls.fastC {
+				if sb, err := ls.cl.streamBody(body); err == nil {
+					call.Stream, call.Body = true, sb
+				} else {
+					ls.fastC = false
+				}
+			}
+			ls.fast = &call
+		}
+		return &leg{call: *ls.fast, up: ls.cl, cl: ls.cl, conv: &conveyor{}, collect: ls.fastC, provider: req.Protocol}, nil
+	}
+	if ls.canon == nil {
+		r, e := clientCodecFor(req.Protocol, req.Op).decode(req.Body)
+		if e != nil {
+			return nil, e
+		}
+		ls.canon = r
+	}
+	p := llm.Protocol(a.Provider)
+	pc := providerCodecFor(p)
+	body, ok := ls.bodies[p]
+	if !ok {
+		h := d.historyFor(ctx, ls.canon, p, req.Scope, req.SessionID)
+		var err error
+		if req.Op == upstream.OpCountTokens {
+			if pc.encodeCount == nil {
+				return nil, llm.Errorf(llm.KindInvalidRequest, "%s accounts cannot count tokens", p)
+			}
+			body, err = pc.encodeCount(h, ls.mapped)
+		} else {
+			body, err = pc.encode(h, ls.mapped)
+		}
+		if err != nil {
+			return nil, llm.Errorf(llm.KindInvalidRequest, "the request cannot be expressed for a %s account: %v", p, err)
+		}
+		if ls.bodies == nil {
+			ls.bodies = map[llm.Protocol][]byte{}
+		}
+		ls.bodies[p] = body
+	}
+	l := &leg{up: dialectFor(p), cl: ls.cl, translated: true, provider: p}
+	if req.Op == upstream.OpCountTokens {
+		l.call = upstream.Call{Op: upstream.OpCountTokens, Model: ls.mapped, Body: body}
+		l.countAnswer = clientCodecFor(req.Protocol, req.Op).countAnswer
+		l.parseCount = pc.parseCount
+		l.conv = &conveyor{}
+		return l, nil
+	}
+	l.call = upstream.Call{Op: upstream.OpGenerate, Model: ls.mapped, Stream: true, Body: body}
+	l.collect = !req.Stream
+	var rec *sigRecorder
+	if p != llm.OpenAI && d.Signatures != nil {
+		rec = &sigRecorder{family: string(p), scope: req.Scope, session: req.SessionID, message: len(ls.canon.Messages)}
+	}
+	enc := clientCodecFor(req.Protocol, req.Op).newEncoder(llm.EncodeOptions{
+		Model: ls.mapped, IncludeUsage: req.IncludeUsage || !req.Stream, Created: time.Now().Unix(),
+	})
+	l.conv = &conveyor{dec: pc.newDecoder(), enc: enc, sigs: rec}
+	return l, nil
+}
+
+// repaired stores a repaired body for the next attempt on the same provider.
+func (ls *legs) repaired(l *leg, body []byte) {
+	if !l.translated {
+		ls.fast.Body = body
+		return
+	}
+	ls.bodies[l.provider] = body
+}

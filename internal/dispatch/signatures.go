@@ -1,0 +1,203 @@
+package dispatch
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/signature"
+)
+
+// Signatures is the shared thinking-signature store (signature.Cache).
+type Signatures interface {
+	Put(ctx context.Context, entries map[signature.Key]signature.Entry) error
+	Lookup(ctx context.Context, keys []signature.Key, sigs []string) (map[signature.Key]signature.Entry, map[string]string, error)
+}
+
+// sigRecorder notes the signatures of a translated answer: for every tool
+// call, the signature that preceded it (with the signed thinking text), and
+// for the message as a whole the last signature seen.
+type sigRecorder struct {
+	family   string
+	scope    string
+	session  string
+	message  int // index the answer takes in the conversation
+	thinking strings.Builder
+	last     signature.Entry
+	entries  map[signature.Key]signature.Entry
+}
+
+const maxRecordedThinking = 64 << 10
+
+func (r *sigRecorder) see(ev *llm.Event) {
+	if r == nil {
+		return
+	}
+	switch ev.Type {
+	case llm.EvBlockStart:
+		if ev.Block == nil {
+			return
+		}
+		switch ev.Block.Type {
+		case llm.PartThinking:
+			r.thinking.Reset()
+		case llm.PartToolCall:
+			if s := ev.Block.Signature; s != "" {
+				r.last = signature.Entry{Family: r.family, Signature: s}
+			}
+			if ev.Block.ID != "" && r.last.Signature != "" {
+				r.put(signature.Key{ToolCall: ev.Block.ID}, r.last)
+			}
+		}
+	case llm.EvThinkingDelta:
+		if r.thinking.Len()+len(ev.Text) <= maxRecordedThinking {
+			r.thinking.WriteString(ev.Text)
+		}
+	case llm.EvSignature:
+		r.last = signature.Entry{Family: r.family, Signature: ev.Text, Thinking: r.thinking.String()}
+	case llm.EvFinish:
+		if r.session != "" && r.last.Signature != "" {
+			r.put(signature.Key{Scope: r.scope, Session: r.session, Message: r.message}, r.last)
+		}
+	}
+}
+
+func (r *sigRecorder) put(k signature.Key, e signature.Entry) {
+	if !signature.Keep(e.Signature) {
+		return
+	}
+	if r.entries == nil {
+		r.entries = map[signature.Key]signature.Entry{}
+	}
+	r.entries[k] = e
+}
+
+// saveSignatures writes what a translated answer signed, even if the client
+// has gone (the next turn needs it).
+func (d *Dispatcher) saveSignatures(ctx context.Context, r *sigRecorder) {
+	if r == nil || len(r.entries) == 0 || d.Signatures == nil {
+		return
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if err := d.Signatures.Put(sctx, r.entries); err != nil {
+		d.Log.LogAttrs(ctx, slog.LevelWarn, "record thinking signatures", slog.String("error", err.Error()))
+	}
+}
+
+// historyFor adapts a canonical history to the provider it is about to be sent
+// to: a signature is kept only when the shared cache knows that this provider
+// produced it (a foreign one makes the provider refuse the whole request), and
+// an assistant turn that lost or never carried its signature gets the one the
+// cache recorded for it (by tool call id, else by session and message index).
+// Anthropic needs the last tool-loop turn to start with signed thinking when
+// thinking is on; when it cannot, thinking is turned off for the request
+// rather than sending a forged block. r is not modified.
+func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, provider llm.Protocol, scope, session string) *llm.Request {
+	if provider == llm.OpenAI {
+		return r // chat completions carries no signatures
+	}
+	var (
+		keys []signature.Key
+		sigs []string
+	)
+	for i, m := range r.Messages {
+		if m.Role != llm.RoleAssistant {
+			continue
+		}
+		signed := false
+		for _, p := range m.Parts {
+			if p.Signature != "" {
+				sigs = append(sigs, p.Signature)
+				signed = true
+			}
+		}
+		if signed {
+			continue
+		}
+		if id := firstToolCall(m); id != "" {
+			keys = append(keys, signature.Key{ToolCall: id})
+		}
+		if session != "" {
+			keys = append(keys, signature.Key{Scope: scope, Session: session, Message: i})
+		}
+	}
+	var (
+		found    map[signature.Key]signature.Entry
+		families map[string]string
+	)
+	if d.Signatures != nil && len(keys)+len(sigs) > 0 {
+		var err error
+		found, families, err = d.Signatures.Lookup(ctx, keys, sigs)
+		if err != nil {
+			// Unknown origin: every signature is dropped below, which the
+			// provider accepts (the repair path exists for the rest).
+			d.Log.LogAttrs(ctx, slog.LevelWarn, "look up thinking signatures", slog.String("error", err.Error()))
+		}
+	}
+	out := *r
+	out.Messages = slices.Clone(r.Messages)
+	fam := string(provider)
+	for i, m := range out.Messages {
+		if m.Role != llm.RoleAssistant {
+			continue
+		}
+		parts := make([]llm.Part, 0, len(m.Parts)+1)
+		trusted := false
+		for _, p := range m.Parts {
+			if p.Signature != "" {
+				if families[p.Signature] == fam {
+					trusted = true
+				} else if p.Type == llm.PartRedacted {
+					continue // nothing readable without its data
+				} else {
+					p.Signature = ""
+				}
+			}
+			parts = append(parts, p)
+		}
+		if !trusted {
+			e, ok := found[signature.Key{ToolCall: firstToolCall(m)}]
+			if !ok && session != "" {
+				e, ok = found[signature.Key{Scope: scope, Session: session, Message: i}]
+			}
+			if ok && e.Family == fam && (provider != llm.Anthropic || e.Thinking != "") {
+				parts = slices.Insert(parts, 0, llm.Part{Type: llm.PartThinking, Text: e.Thinking, Signature: e.Signature})
+			}
+		}
+		out.Messages[i].Parts = parts
+	}
+	if provider == llm.Anthropic && out.Thinking != nil && out.Thinking.Enabled && !lastToolTurnSigned(out.Messages) {
+		out.Thinking = nil
+	}
+	return &out
+}
+
+func firstToolCall(m llm.Message) string {
+	for _, p := range m.Parts {
+		if p.Type == llm.PartToolCall && p.ToolCall != nil {
+			return p.ToolCall.ID
+		}
+	}
+	return ""
+}
+
+// lastToolTurnSigned reports whether the last assistant turn, when it calls
+// tools, starts with a signed thinking block (Anthropic's rule with thinking
+// on); a history without such a turn passes.
+func lastToolTurnSigned(msgs []llm.Message) bool {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		if m.Role != llm.RoleAssistant {
+			continue
+		}
+		if firstToolCall(m) == "" {
+			return true
+		}
+		return len(m.Parts) > 0 && (m.Parts[0].Type == llm.PartThinking || m.Parts[0].Type == llm.PartRedacted) && m.Parts[0].Signature != ""
+	}
+	return true
+}

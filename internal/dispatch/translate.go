@@ -1,0 +1,113 @@
+package dispatch
+
+import (
+	"github.com/switchyard-gw/switchyard/internal/account"
+	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol/anthropic"
+	"github.com/switchyard-gw/switchyard/internal/protocol/gemini"
+	"github.com/switchyard-gw/switchyard/internal/protocol/openai"
+	"github.com/switchyard-gw/switchyard/internal/protocol/responses"
+	"github.com/switchyard-gw/switchyard/internal/sse"
+	"github.com/switchyard-gw/switchyard/internal/upstream"
+)
+
+// When the client's protocol differs from the account's provider, the request
+// goes through the canonical model of package llm: the client's converter
+// decodes it once, the provider's converter encodes it (once per provider),
+// and every upstream stream event is decoded into canonical events and
+// re-encoded in the client's protocol. Upstream calls always stream then; a
+// non-streaming client gets the client protocol's collector over the
+// re-encoded events, exactly as on the fast path.
+
+// eventEncoder writes canonical events as client events.
+type eventEncoder interface {
+	Encode(ev llm.Event, emit func(name string, data []byte))
+}
+
+// eventDecoder reads provider events into canonical events.
+type eventDecoder interface {
+	Decode(name string, data []byte, out []llm.Event) ([]llm.Event, error)
+}
+
+// clientCodec is the client side of a protocol's converters.
+type clientCodec struct {
+	decode     func(body []byte) (*llm.Request, *llm.Error)
+	newEncoder func(o llm.EncodeOptions) eventEncoder
+	// countAnswer renders a token count; nil when the protocol cannot ask.
+	countAnswer func(n int64) []byte
+}
+
+// providerCodec is the provider side of a protocol's converters.
+type providerCodec struct {
+	encode     func(r *llm.Request, model string) ([]byte, error)
+	newDecoder func() eventDecoder
+	// encodeCount and parseCount are nil when the provider cannot count.
+	encodeCount func(r *llm.Request, model string) ([]byte, error)
+	parseCount  func(body []byte) (int64, error)
+}
+
+func clientCodecFor(p llm.Protocol, op upstream.Op) clientCodec {
+	switch {
+	case p == llm.Anthropic:
+		return clientCodec{decode: anthropic.DecodeRequest, countAnswer: anthropic.CountResponse,
+			newEncoder: func(o llm.EncodeOptions) eventEncoder { return anthropic.NewStreamEncoder(o) }}
+	case p == llm.Gemini:
+		return clientCodec{decode: gemini.DecodeRequest, countAnswer: gemini.CountResponse,
+			newEncoder: func(o llm.EncodeOptions) eventEncoder { return gemini.NewStreamEncoder(o) }}
+	case op == upstream.OpResponses:
+		return clientCodec{decode: responses.DecodeRequest,
+			newEncoder: func(o llm.EncodeOptions) eventEncoder { return responses.NewStreamEncoder(o) }}
+	}
+	return clientCodec{decode: openai.DecodeRequest,
+		newEncoder: func(o llm.EncodeOptions) eventEncoder { return openai.NewStreamEncoder(o) }}
+}
+
+func providerCodecFor(p llm.Protocol) providerCodec {
+	switch p {
+	case llm.Anthropic:
+		return providerCodec{encode: anthropic.EncodeRequest,
+			newDecoder:  func() eventDecoder { return anthropic.NewStreamDecoder() },
+			encodeCount: anthropic.EncodeCountRequest, parseCount: anthropic.ParseCountResponse}
+	case llm.Gemini:
+		return providerCodec{encode: gemini.EncodeRequest,
+			newDecoder:  func() eventDecoder { return gemini.NewStreamDecoder() },
+			encodeCount: gemini.EncodeCountRequest, parseCount: gemini.ParseCountResponse}
+	}
+	return providerCodec{encode: openai.EncodeRequest,
+		newDecoder: func() eventDecoder { return openai.NewStreamDecoder() }}
+}
+
+// sameProtocol reports whether a client request can be forwarded to the
+// account as it is (only the model rewritten).
+func sameProtocol(req *Request, a *account.Account) bool {
+	return llm.Protocol(a.Provider) == req.Protocol
+}
+
+// canCount reports whether an account can answer a token count for a client.
+func canCount(client llm.Protocol, provider account.Provider) bool {
+	p := llm.Protocol(provider)
+	return p == client || providerCodecFor(p).encodeCount != nil
+}
+
+// conveyor turns one upstream event into the client's events: unchanged on
+// the fast path, through the canonical events otherwise.
+type conveyor struct {
+	dec  eventDecoder // nil: same protocol
+	enc  eventEncoder
+	evs  []llm.Event
+	sigs *sigRecorder // nil: nothing to record
+}
+
+func (c *conveyor) convey(ev sse.Event, emit func(name string, data []byte)) error {
+	if c.dec == nil {
+		emit(ev.Name, ev.Data)
+		return nil
+	}
+	evs, err := c.dec.Decode(ev.Name, ev.Data, c.evs[:0])
+	c.evs = evs
+	for i := range evs {
+		c.sigs.see(&evs[i])
+		c.enc.Encode(evs[i], emit)
+	}
+	return err
+}

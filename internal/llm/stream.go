@@ -1,0 +1,60 @@
+package llm
+
+// Stop reasons in the canonical vocabulary (Anthropic's words).
+const (
+	StopEnd      = "end_turn"
+	StopMaxTok   = "max_tokens"
+	StopToolUse  = "tool_use"
+	StopSequence = "stop_sequence"
+	StopRefusal  = "refusal" // content filter, safety
+)
+
+// EventType tells which fields of an Event are set.
+type EventType int
+
+// The canonical stream vocabulary. A translated answer is always a sequence
+//
+//	Start (BlockStart delta* BlockStop)* Finish
+//
+// whatever the provider's own framing; a non-streamed answer is the same
+// sequence, collected by the client protocol.
+const (
+	EvStart         EventType = iota + 1 // ID, Model, Usage (input side, when known)
+	EvBlockStart                         // Index, Block (Type, and ID/Name for tool calls)
+	EvTextDelta                          // Index, Text
+	EvThinkingDelta                      // Index, Text
+	EvSignature                          // Index, Text = signature of the open thinking (or tool call) block
+	EvToolArgsDelta                      // Index, Text = a fragment of the arguments' JSON
+	EvBlockStop                          // Index
+	EvFinish                             // StopReason, Usage (final numbers)
+)
+
+// Event is one step of a canonical answer stream.
+type Event struct {
+	Type       EventType
+	Index      int // block index, from 0, in order of BlockStart
+	Text       string
+	Block      *BlockInfo
+	ID         string
+	Model      string
+	StopReason string
+	Usage      *Usage
+}
+
+// BlockInfo describes a block as it starts.
+type BlockInfo struct {
+	Type PartType // PartText, PartThinking, PartRedacted or PartToolCall
+	ID   string   // tool call id
+	Name string   // tool name
+	// Signature is known at start for some providers (Gemini parts, Anthropic
+	// redacted thinking data).
+	Signature string
+}
+
+// EncodeOptions configure a client-side stream encoder.
+type EncodeOptions struct {
+	Model        string // the model name shown to the client
+	IncludeUsage bool   // OpenAI stream_options.include_usage
+	ID           string // response id to present; "" derives one
+	Created      int64  // unix seconds
+}

@@ -1,0 +1,149 @@
+// Package signature keeps thinking signatures in Redis, shared by every
+// replica, so a history that crosses protocols keeps the continuity tokens a
+// provider needs and never carries another provider's token.
+//
+// Providers sign their reasoning (Anthropic thinking signatures, Gemini
+// thoughtSignature) and refuse a replayed history whose signatures are missing
+// (Gemini 3 tool loops) or foreign ("Corrupted thought signature", "Invalid
+// signature"). Clients of another protocol drop or cannot carry them, so the
+// gateway records each signature it translates, under three keys: the tool
+// call id it preceded, the session and index of the assistant message, and a
+// hash of the signature itself (to know which family produced a signature a
+// client sends back). Entries live two hours.
+package signature
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Limits of what is kept.
+const (
+	TTL       = 2 * time.Hour
+	MinLength = 50       // shorter signatures are placeholders, not worth keeping
+	MaxLength = 64 << 10 // longer ones are refused (bounded memory in Redis)
+	maxThink  = 64 << 10 // thinking text kept with an Anthropic signature
+	maxPut    = 64       // entries written per answer
+)
+
+// Entry is one recorded signature.
+type Entry struct {
+	Family    string `json:"f"`           // provider that produced it: anthropic | gemini
+	Signature string `json:"s"`           // the opaque token, byte for byte
+	Thinking  string `json:"t,omitempty"` // the signed thinking text (Anthropic)
+}
+
+// Key names where an entry is found.
+type Key struct {
+	ToolCall string // a tool call id, or
+	Scope    string // with Session and Message: the assistant message
+	Session  string
+	Message  int
+}
+
+// Cache is the shared signature store. A nil *Cache records nothing and finds
+// nothing, so callers need no special case when it is off.
+type Cache struct {
+	rdb redis.UniversalClient
+	tag string
+}
+
+// New returns a cache on rdb with the scheduler's namespace (same hash tag).
+func New(rdb redis.UniversalClient, namespace string) *Cache {
+	tag := "{sy}"
+	if namespace != "" {
+		tag = "{sy:" + namespace + "}"
+	}
+	return &Cache{rdb: rdb, tag: tag}
+}
+
+func (c *Cache) key(k Key) string {
+	if k.ToolCall != "" {
+		return c.tag + ":sig:t:" + k.ToolCall
+	}
+	return c.tag + ":sig:s:" + k.Scope + ":" + k.Session + ":" + strconv.Itoa(k.Message)
+}
+
+func (c *Cache) hashKey(sig string) string {
+	h := sha256.Sum256([]byte(sig))
+	return c.tag + ":sig:h:" + hex.EncodeToString(h[:12])
+}
+
+// Keep reports whether a signature is worth recording.
+func Keep(sig string) bool { return len(sig) >= MinLength && len(sig) <= MaxLength }
+
+// Put records entries under their keys, and each signature's family under its
+// hash, in one pipelined round trip.
+func (c *Cache) Put(ctx context.Context, entries map[Key]Entry) error {
+	if c == nil || len(entries) == 0 {
+		return nil
+	}
+	pipe := c.rdb.Pipeline()
+	n := 0
+	for k, e := range entries {
+		if !Keep(e.Signature) || n >= maxPut {
+			continue
+		}
+		if len(e.Thinking) > maxThink {
+			e.Thinking = "" // too long to keep: the signature alone still tells the family
+		}
+		v, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode signature entry: %w", err)
+		}
+		pipe.Set(ctx, c.key(k), v, TTL)
+		pipe.Set(ctx, c.hashKey(e.Signature), e.Family, TTL)
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("record signatures: %w", err)
+	}
+	return nil
+}
+
+// Lookup finds entries by key and the families of the given signatures, in
+// one round trip. Missing keys are absent from the answers.
+func (c *Cache) Lookup(ctx context.Context, keys []Key, sigs []string) (map[Key]Entry, map[string]string, error) {
+	if c == nil || len(keys)+len(sigs) == 0 {
+		return nil, nil, nil
+	}
+	names := make([]string, 0, len(keys)+len(sigs))
+	for _, k := range keys {
+		names = append(names, c.key(k))
+	}
+	for _, s := range sigs {
+		names = append(names, c.hashKey(s))
+	}
+	vals, err := c.rdb.MGet(ctx, names...).Result()
+	if err != nil {
+		return nil, nil, fmt.Errorf("look up signatures: %w", err)
+	}
+	found := make(map[Key]Entry, len(keys))
+	for i, k := range keys {
+		s, ok := vals[i].(string)
+		if !ok {
+			continue
+		}
+		var e Entry
+		if json.Unmarshal([]byte(s), &e) == nil && e.Signature != "" {
+			found[k] = e
+		}
+	}
+	families := make(map[string]string, len(sigs))
+	for i, s := range sigs {
+		if f, ok := vals[len(keys)+i].(string); ok {
+			families[s] = f
+		}
+	}
+	return found, families, nil
+}
