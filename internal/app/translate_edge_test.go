@@ -34,7 +34,7 @@ func sseEvents(body string) [][2]string {
 func TestClaudeCodeOnOpenAIPool(t *testing.T) {
 	h := newHarness(t, harnessOpts{
 		accounts: []acctSpec{{id: "oa-1", provider: "openai", tier: "pro"}, {id: "oa-2", provider: "openai", tier: "pro"}},
-		routes: "claude-sonnet-4-5: gpt-4o\n",
+		routes:   "claude-sonnet-4-5: gpt-4o\n",
 	})
 	hdr := map[string]string{"x-api-key": clientKey, "anthropic-version": "2023-06-01",
 		"anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14,fine-grained-tool-streaming-2025-05-14"}
@@ -176,5 +176,40 @@ func TestTranslatedErrors(t *testing.T) {
 	resp, out = h.do("POST", "/v1/chat/completions", `{"model":"via-anthropic","stream":true,"messages":[{"role":"user","content":"hi"}]}`, auth)
 	if resp.StatusCode != 200 || !strings.Contains(out, "anthropic model ") || !strings.HasSuffix(strings.TrimSpace(out), "data: [DONE]") {
 		t.Fatalf("empty stream then retry: %d %s", resp.StatusCode, out)
+	}
+}
+
+// On the fast path (client protocol = provider) the body is forwarded with
+// only the model rewritten: fields the gateway does not know survive byte for
+// byte.
+func TestFastPathKeepsUnknownFields(t *testing.T) {
+	h := newHarness(t, harnessOpts{routes: demoRoutes})
+	cases := []struct {
+		provider, path, body string
+		hdr                  map[string]string
+	}{
+		{"openai", "/v1/chat/completions",
+			`{"model":"gpt-4o","messages":[{"role":"user","content":"hi","x_note":{"deep":[1,2.50,"three"]}}],"x_vendor_flag":true,"logit_bias":{"50256":-100}}`,
+			map[string]string{"Authorization": "Bearer " + clientKey}},
+		{"anthropic", "/v1/messages",
+			`{"model":"claude-sonnet-4-5","max_tokens":20,"messages":[{"role":"user","content":[{"type":"text","text":"hi","citations":null,"x_note":{"deep":[1,2.50,"three"]}}]}],"x_vendor_flag":true,"container":"c1"}`,
+			map[string]string{"x-api-key": clientKey, "anthropic-version": "2023-06-01"}},
+		{"gemini", "/v1beta/models/gemini-pro-latest:generateContent",
+			`{"contents":[{"role":"user","parts":[{"text":"hi","x_note":{"deep":[1,2.50,"three"]}}]}],"x_vendor_flag":true,"cachedContent":"cachedContents/abc"}`,
+			map[string]string{"x-goog-api-key": clientKey}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.provider, func(t *testing.T) {
+			resp, out := h.do("POST", tc.path, tc.body, tc.hdr)
+			if resp.StatusCode != 200 {
+				t.Fatalf("%d %s", resp.StatusCode, out)
+			}
+			up := string(lastUpstream(t, h.fake, tc.provider).Body)
+			for _, want := range []string{`"x_note":{"deep":[1,2.50,"three"]}`, `"x_vendor_flag":true`} {
+				if !strings.Contains(up, want) {
+					t.Errorf("upstream body lost %s:\n%s", want, up)
+				}
+			}
+		})
 	}
 }
