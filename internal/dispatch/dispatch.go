@@ -200,14 +200,15 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		w.Header().Set("X-Account-Email", acct.Email)
 		res.Email = acct.Email
 
+		// A request the account's protocol cannot express is the client's
+		// error: nothing was sent, so nothing is reported.
+		lg, lerr := d.legFor(ctx, ls, acct)
+		if lerr != nil {
+			return fail(lerr)
+		}
 		t0 := time.Now()
 		actx, end := d.observe(ctx, AttemptInfo{N: n, Protocol: req.Protocol, Op: req.Op, Account: acct, Decision: lease.Decision,
 			Requested: req.Model, Mapped: rt.Mapped, SessionID: req.SessionID, Stream: req.Stream})
-		lg, lerr := d.legFor(ctx, ls, acct)
-		if lerr != nil {
-			end(AttemptEnd{Status: lerr.Status, Outcome: "invalid_request", Error: lerr.Message})
-			return fail(lerr)
-		}
 		tr := d.try(actx, acct, lg)
 		v := d.authOutcome(ctx, acct, tr, classify(tr.obs), &reauthed)
 		res.Attempts = append(res.Attempts, Attempt{
