@@ -423,3 +423,52 @@ func TestTranslationThinkingSignatures(t *testing.T) {
 		}
 	})
 }
+
+// Claude Code switches model mid-conversation (/model): a turn answered by
+// Gemini left a Gemini-signed thinking block in the history; the next turn
+// goes to Anthropic on the fast path, which must not replay that signature
+// (Anthropic would refuse the whole request).
+func TestModelSwitchDropsForeignSignature(t *testing.T) {
+	h := newHarness(t, harnessOpts{routes: xlRoutes})
+	c := anthropic.NewClient(anthropicopt.WithBaseURL(h.base), anthropicopt.WithAPIKey(clientKey), anthropicopt.WithMaxRetries(0))
+	ctx := context.Background()
+	msgs := []anthropic.MessageParam{anthropic.NewUserMessage(anthropic.NewTextBlock("Plan a trip"))}
+	first, err := c.Messages.New(ctx, anthropic.MessageNewParams{Model: "via-gemini", MaxTokens: 4096, Messages: msgs,
+		Thinking: anthropic.ThinkingConfigParamOfEnabled(2048)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sig string
+	for _, b := range first.Content {
+		if b.Type == "thinking" {
+			sig = b.Signature
+		}
+	}
+	if len(sig) < 50 {
+		t.Fatalf("gemini's signature did not reach the Anthropic client: %+v", first.Content)
+	}
+	msgs = append(msgs, first.ToParam(), anthropic.NewUserMessage(anthropic.NewTextBlock("Now shorter")))
+	h.fake.ResetRequests()
+	second, err := c.Messages.New(ctx, anthropic.MessageNewParams{Model: "via-anthropic", MaxTokens: 4096, Messages: msgs,
+		Thinking: anthropic.ThinkingConfigParamOfEnabled(2048)})
+	if err != nil {
+		t.Fatalf("turn 2 on anthropic: %v", err)
+	}
+	if len(second.Content) == 0 {
+		t.Fatal("empty answer")
+	}
+	reqs := h.fake.Requests()
+	if len(reqs) != 1 || reqs[0].Status != 200 {
+		for _, r := range reqs {
+			t.Logf("%d %s", r.Status, r.Body)
+		}
+		t.Fatalf("turn 2 took %d upstream requests (a refused signature and a repair?)", len(reqs))
+	}
+	body := string(reqs[0].Body)
+	if strings.Contains(body, sig) || strings.Contains(body, sig[12:]) {
+		t.Fatalf("the gemini signature reached anthropic:\n%s", body)
+	}
+	if !gjson.Get(body, "thinking").Exists() {
+		t.Error("thinking was turned off; only the foreign block should go")
+	}
+}

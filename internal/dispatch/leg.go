@@ -50,6 +50,7 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 			if err != nil {
 				return nil, llm.Errorf(llm.KindInvalidRequest, "cannot set the model in the request body")
 			}
+			body = dropForeignSignatures(req.Protocol, body)
 			call := upstream.Call{Op: req.Op, Model: ls.mapped, Stream: req.Stream, Body: body, Header: req.Header, Beta: req.Beta}
 			ls.fastC = !req.Stream && req.Op != upstream.OpCountTokens
 			if ls.fastC {
@@ -74,7 +75,7 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 	pc := providerCodecFor(p)
 	body, ok := ls.bodies[p]
 	if !ok {
-		h := d.historyFor(ctx, ls.canon, p, req.Scope, req.SessionID)
+		h := d.historyFor(ctx, ls.canon, req.Protocol, p, req.Scope, req.SessionID)
 		var err error
 		if req.Op == upstream.OpCountTokens {
 			if pc.encodeCount == nil {
@@ -109,7 +110,8 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 	enc := clientCodecFor(req.Protocol, req.Op).newEncoder(llm.EncodeOptions{
 		Model: ls.mapped, IncludeUsage: req.IncludeUsage || !req.Stream, Created: time.Now().Unix(),
 	})
-	l.conv = &conveyor{dec: pc.newDecoder(), enc: enc, sigs: rec}
+	l.conv = &conveyor{dec: pc.newDecoder(), enc: enc, sigs: rec, family: string(p),
+		markUnsigned: req.Protocol == llm.Anthropic, thinking: -1}
 	return l, nil
 }
 

@@ -14,7 +14,7 @@ import (
 // Signatures is the shared thinking-signature store (signature.Cache).
 type Signatures interface {
 	Put(ctx context.Context, entries map[signature.Key]signature.Entry) error
-	Lookup(ctx context.Context, keys []signature.Key, sigs []string) (map[signature.Key]signature.Entry, map[string]string, error)
+	Lookup(ctx context.Context, keys []signature.Key) (map[signature.Key]signature.Entry, error)
 }
 
 // sigRecorder notes the signatures of a translated answer: for every tool
@@ -89,58 +89,25 @@ func (d *Dispatcher) saveSignatures(ctx context.Context, r *sigRecorder) {
 }
 
 // historyFor adapts a canonical history to the provider it is about to be sent
-// to: a signature is kept only when the shared cache knows that this provider
-// produced it (a foreign one makes the provider refuse the whole request), and
-// an assistant turn that lost or never carried its signature gets the one the
-// cache recorded for it (by tool call id, else by session and message index).
+// to. A signature is kept only when the provider produced it: a tagged one
+// names its origin, an untagged one came from the client's own protocol (a
+// foreign signature makes the provider refuse the whole request). An
+// assistant turn left without a signature gets the one the shared cache
+// recorded for it (by tool call id, else by session and message index).
 // Anthropic needs the last tool-loop turn to start with signed thinking when
 // thinking is on; when it cannot, thinking is turned off for the request
 // rather than sending a forged block. r is not modified.
-func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, provider llm.Protocol, scope, session string) *llm.Request {
+func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, client, provider llm.Protocol, scope, session string) *llm.Request {
 	if provider == llm.OpenAI {
 		return r // chat completions carries no signatures
 	}
-	var (
-		keys []signature.Key
-		sigs []string
-	)
-	for i, m := range r.Messages {
-		if m.Role != llm.RoleAssistant {
-			continue
-		}
-		signed := false
-		for _, p := range m.Parts {
-			if p.Signature != "" {
-				sigs = append(sigs, p.Signature)
-				signed = true
-			}
-		}
-		if signed {
-			continue
-		}
-		if id := firstToolCall(m); id != "" {
-			keys = append(keys, signature.Key{ToolCall: id})
-		}
-		if session != "" {
-			keys = append(keys, signature.Key{Scope: scope, Session: session, Message: i})
-		}
-	}
-	var (
-		found    map[signature.Key]signature.Entry
-		families map[string]string
-	)
-	if d.Signatures != nil && len(keys)+len(sigs) > 0 {
-		var err error
-		found, families, err = d.Signatures.Lookup(ctx, keys, sigs)
-		if err != nil {
-			// Unknown origin: every signature is dropped below, which the
-			// provider accepts (the repair path exists for the rest).
-			d.Log.LogAttrs(ctx, slog.LevelWarn, "look up thinking signatures", slog.String("error", err.Error()))
-		}
-	}
+	fam := string(provider)
 	out := *r
 	out.Messages = slices.Clone(r.Messages)
-	fam := string(provider)
+	var (
+		keys     []signature.Key
+		unsigned []int // assistant messages left without a signature of this provider
+	)
 	for i, m := range out.Messages {
 		if m.Role != llm.RoleAssistant {
 			continue
@@ -149,26 +116,51 @@ func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, provider ll
 		trusted := false
 		for _, p := range m.Parts {
 			if p.Signature != "" {
-				if families[p.Signature] == fam {
-					trusted = true
-				} else if p.Type == llm.PartRedacted {
+				origin, raw, tagged := signature.Untag(p.Signature)
+				if !tagged {
+					origin = string(client)
+				}
+				switch {
+				case origin == fam && raw != "":
+					p.Signature, trusted = raw, true
+				case p.Type == llm.PartRedacted:
 					continue // nothing readable without its data
-				} else {
+				default:
 					p.Signature = ""
 				}
 			}
 			parts = append(parts, p)
 		}
-		if !trusted {
-			e, ok := found[signature.Key{ToolCall: firstToolCall(m)}]
-			if !ok && session != "" {
-				e, ok = found[signature.Key{Scope: scope, Session: session, Message: i}]
-			}
-			if ok && e.Family == fam && (provider != llm.Anthropic || e.Thinking != "") {
-				parts = slices.Insert(parts, 0, llm.Part{Type: llm.PartThinking, Text: e.Thinking, Signature: e.Signature})
-			}
-		}
 		out.Messages[i].Parts = parts
+		if trusted {
+			continue
+		}
+		unsigned = append(unsigned, i)
+		if id := firstToolCall(m); id != "" {
+			keys = append(keys, signature.Key{ToolCall: id})
+		}
+		if session != "" {
+			keys = append(keys, signature.Key{Scope: scope, Session: session, Message: i})
+		}
+	}
+	var found map[signature.Key]signature.Entry
+	if d.Signatures != nil && len(keys) > 0 {
+		var err error
+		if found, err = d.Signatures.Lookup(ctx, keys); err != nil {
+			// Without the cache the turns stay unsigned, which providers
+			// accept (Gemini gets its documented placeholder).
+			d.Log.LogAttrs(ctx, slog.LevelWarn, "look up thinking signatures", slog.String("error", err.Error()))
+		}
+	}
+	for _, i := range unsigned {
+		m := out.Messages[i]
+		e, ok := found[signature.Key{ToolCall: firstToolCall(m)}]
+		if !ok && session != "" {
+			e, ok = found[signature.Key{Scope: scope, Session: session, Message: i}]
+		}
+		if ok && e.Family == fam && (provider != llm.Anthropic || e.Thinking != "") {
+			out.Messages[i].Parts = slices.Insert(m.Parts, 0, llm.Part{Type: llm.PartThinking, Text: e.Thinking, Signature: e.Signature})
+		}
 	}
 	if provider == llm.Anthropic && out.Thinking != nil && out.Thinking.Enabled && !lastToolTurnSigned(out.Messages) {
 		out.Thinking = nil

@@ -7,6 +7,7 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/protocol/gemini"
 	"github.com/switchyard-gw/switchyard/internal/protocol/openai"
 	"github.com/switchyard-gw/switchyard/internal/protocol/responses"
+	"github.com/switchyard-gw/switchyard/internal/signature"
 	"github.com/switchyard-gw/switchyard/internal/sse"
 	"github.com/switchyard-gw/switchyard/internal/upstream"
 )
@@ -92,10 +93,16 @@ func canCount(client llm.Protocol, provider account.Provider) bool {
 // conveyor turns one upstream event into the client's events: unchanged on
 // the fast path, through the canonical events otherwise.
 type conveyor struct {
-	dec  eventDecoder // nil: same protocol
-	enc  eventEncoder
-	evs  []llm.Event
-	sigs *sigRecorder // nil: nothing to record
+	dec    eventDecoder // nil: same protocol
+	enc    eventEncoder
+	evs    []llm.Event
+	sigs   *sigRecorder // nil: nothing to record
+	family string       // provider: signatures shown to the client carry its tag
+	// markUnsigned gives a thinking block the provider did not sign the
+	// family's bare tag as its signature (Anthropic clients).
+	markUnsigned bool
+	thinking     int  // index of the open thinking block, -1 none
+	signed       bool // the open thinking block got a signature
 }
 
 func (c *conveyor) convey(ev sse.Event, emit func(name string, data []byte)) error {
@@ -106,8 +113,27 @@ func (c *conveyor) convey(ev sse.Event, emit func(name string, data []byte)) err
 	evs, err := c.dec.Decode(ev.Name, ev.Data, c.evs[:0])
 	c.evs = evs
 	for i := range evs {
-		c.sigs.see(&evs[i])
-		c.enc.Encode(evs[i], emit)
+		ev := &evs[i]
+		c.sigs.see(ev)
+		switch {
+		case ev.Type == llm.EvBlockStart && ev.Block != nil && ev.Block.Type == llm.PartThinking:
+			c.thinking, c.signed = ev.Index, false
+		case ev.Type == llm.EvBlockStop && ev.Index == c.thinking:
+			if c.markUnsigned && !c.signed {
+				c.enc.Encode(llm.Event{Type: llm.EvSignature, Index: ev.Index, Text: signature.Tag(c.family, "")}, emit)
+			}
+			c.thinking = -1
+		case ev.Type == llm.EvSignature:
+			if ev.Index == c.thinking {
+				c.signed = true
+			}
+			ev.Text = signature.Tag(c.family, ev.Text)
+		case ev.Type == llm.EvBlockStart && ev.Block != nil && ev.Block.Signature != "":
+			b := *ev.Block
+			b.Signature = signature.Tag(c.family, b.Signature)
+			ev.Block = &b
+		}
+		c.enc.Encode(*ev, emit)
 	}
 	return err
 }

@@ -5,17 +5,15 @@
 // Providers sign their reasoning (Anthropic thinking signatures, Gemini
 // thoughtSignature) and refuse a replayed history whose signatures are missing
 // (Gemini 3 tool loops) or foreign ("Corrupted thought signature", "Invalid
-// signature"). Clients of another protocol drop or cannot carry them, so the
-// gateway records each signature it translates, under three keys: the tool
-// call id it preceded, the session and index of the assistant message, and a
-// hash of the signature itself (to know which family produced a signature a
-// client sends back). Entries live two hours.
+// signature"). Clients of another protocol drop them or cannot carry them, so
+// the gateway records each signature it translates, with the family that
+// produced it, under two keys: the tool call id it preceded, and the session
+// and index of the assistant message. Entries live two hours. Signatures a
+// client does carry back are tagged with their origin (see Tag).
 package signature
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -71,16 +69,10 @@ func (c *Cache) key(k Key) string {
 	return c.tag + ":sig:s:" + k.Scope + ":" + k.Session + ":" + strconv.Itoa(k.Message)
 }
 
-func (c *Cache) hashKey(sig string) string {
-	h := sha256.Sum256([]byte(sig))
-	return c.tag + ":sig:h:" + hex.EncodeToString(h[:12])
-}
-
 // Keep reports whether a signature is worth recording.
 func Keep(sig string) bool { return len(sig) >= MinLength && len(sig) <= MaxLength }
 
-// Put records entries under their keys, and each signature's family under its
-// hash, in one pipelined round trip.
+// Put records entries under their keys in one pipelined round trip.
 func (c *Cache) Put(ctx context.Context, entries map[Key]Entry) error {
 	if c == nil || len(entries) == 0 {
 		return nil
@@ -99,7 +91,6 @@ func (c *Cache) Put(ctx context.Context, entries map[Key]Entry) error {
 			return fmt.Errorf("encode signature entry: %w", err)
 		}
 		pipe.Set(ctx, c.key(k), v, TTL)
-		pipe.Set(ctx, c.hashKey(e.Signature), e.Family, TTL)
 		n++
 	}
 	if n == 0 {
@@ -111,22 +102,19 @@ func (c *Cache) Put(ctx context.Context, entries map[Key]Entry) error {
 	return nil
 }
 
-// Lookup finds entries by key and the families of the given signatures, in
-// one round trip. Missing keys are absent from the answers.
-func (c *Cache) Lookup(ctx context.Context, keys []Key, sigs []string) (map[Key]Entry, map[string]string, error) {
-	if c == nil || len(keys)+len(sigs) == 0 {
-		return nil, nil, nil
+// Lookup finds entries by key in one round trip. Missing keys are absent
+// from the answer.
+func (c *Cache) Lookup(ctx context.Context, keys []Key) (map[Key]Entry, error) {
+	if c == nil || len(keys) == 0 {
+		return nil, nil
 	}
-	names := make([]string, 0, len(keys)+len(sigs))
-	for _, k := range keys {
-		names = append(names, c.key(k))
-	}
-	for _, s := range sigs {
-		names = append(names, c.hashKey(s))
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = c.key(k)
 	}
 	vals, err := c.rdb.MGet(ctx, names...).Result()
 	if err != nil {
-		return nil, nil, fmt.Errorf("look up signatures: %w", err)
+		return nil, fmt.Errorf("look up signatures: %w", err)
 	}
 	found := make(map[Key]Entry, len(keys))
 	for i, k := range keys {
@@ -139,11 +127,5 @@ func (c *Cache) Lookup(ctx context.Context, keys []Key, sigs []string) (map[Key]
 			found[k] = e
 		}
 	}
-	families := make(map[string]string, len(sigs))
-	for i, s := range sigs {
-		if f, ok := vals[len(keys)+i].(string); ok {
-			families[s] = f
-		}
-	}
-	return found, families, nil
+	return found, nil
 }

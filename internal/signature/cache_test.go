@@ -33,7 +33,7 @@ func TestCacheRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		other := signature.Key{Scope: "team-b", Session: "sid-0123456789abcdef", Message: 3}
-		found, fams, err := c.Lookup(ctx, []signature.Key{tool, msg, short, other}, []string{geminiSig, anthropicSig, "unknown-signature"})
+		found, err := c.Lookup(ctx, []signature.Key{tool, msg, short, other})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,16 +49,13 @@ func TestCacheRoundTrip(t *testing.T) {
 		if _, ok := found[other]; ok {
 			t.Error("another client key's session found the entry")
 		}
-		if fams[geminiSig] != "gemini" || fams[anthropicSig] != "anthropic" || fams["unknown-signature"] != "" {
-			t.Errorf("families %v", fams)
-		}
 		// Every key expires after two hours and carries the hash tag.
 		keys, err := b.Client.Keys(ctx, "*").Result()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(keys) != 4 { // two entries + two hashes
-			t.Fatalf("keys %v; want 4", keys)
+		if len(keys) != 2 {
+			t.Fatalf("keys %v; want 2", keys)
 		}
 		for _, k := range keys {
 			if !strings.HasPrefix(k, "{sy}:sig:") {
@@ -71,7 +68,7 @@ func TestCacheRoundTrip(t *testing.T) {
 		}
 		if b.Mini != nil {
 			b.Mini.FastForward(signature.TTL + time.Second)
-			found, _, err := c.Lookup(ctx, []signature.Key{tool}, nil)
+			found, err := c.Lookup(ctx, []signature.Key{tool})
 			if err != nil || len(found) != 0 {
 				t.Errorf("entry outlived its TTL: %v %v", found, err)
 			}
@@ -92,7 +89,7 @@ func TestCacheBounds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		found, _, err := c.Lookup(ctx, []signature.Key{{ToolCall: "big"}, {ToolCall: "think"}}, nil)
+		found, err := c.Lookup(ctx, []signature.Key{{ToolCall: "big"}, {ToolCall: "think"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,8 +99,8 @@ func TestCacheBounds(t *testing.T) {
 		if e := found[signature.Key{ToolCall: "think"}]; e.Signature != anthropicSig || e.Thinking != "" {
 			t.Errorf("oversized thinking must be dropped, signature kept: %d bytes of thinking", len(e.Thinking))
 		}
-		if n, _ := b.Client.DBSize(ctx).Result(); n != 2 {
-			t.Errorf("db size %d; want 2", n)
+		if n, _ := b.Client.DBSize(ctx).Result(); n != 1 {
+			t.Errorf("db size %d; want 1", n)
 		}
 	})
 }
@@ -113,15 +110,15 @@ func TestNilCacheIsOff(t *testing.T) {
 	if err := c.Put(context.Background(), map[signature.Key]signature.Entry{{ToolCall: "x"}: {Family: "gemini", Signature: geminiSig}}); err != nil {
 		t.Fatal(err)
 	}
-	found, fams, err := c.Lookup(context.Background(), []signature.Key{{ToolCall: "x"}}, []string{geminiSig})
-	if err != nil || found != nil || fams != nil {
-		t.Fatalf("nil cache answered %v %v %v", found, fams, err)
+	found, err := c.Lookup(context.Background(), []signature.Key{{ToolCall: "x"}})
+	if err != nil || found != nil {
+		t.Fatalf("nil cache answered %v %v", found, err)
 	}
 }
 
 func TestLookupFailsWhenRedisIsGone(t *testing.T) {
 	c := signature.New(redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}), "")
-	if _, _, err := c.Lookup(context.Background(), []signature.Key{{ToolCall: "x"}}, nil); err == nil {
+	if _, err := c.Lookup(context.Background(), []signature.Key{{ToolCall: "x"}}); err == nil {
 		t.Fatal("lookup on a dead store reported no error")
 	}
 }

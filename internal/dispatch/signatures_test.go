@@ -1,0 +1,150 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/signature"
+)
+
+var (
+	rawGemini    = strings.Repeat("R2VtaW5p", 11)    // 88 base64 characters
+	rawAnthropic = strings.Repeat("QW50aHJv", 15)    // 120
+	fromGemini   = signature.Tag("gemini", rawGemini) // as an earlier translated turn showed it
+	fromAnthr    = signature.Tag("anthropic", rawAnthropic)
+)
+
+func TestDropForeignSignaturesAnthropic(t *testing.T) {
+	body := `{"model":"claude-x","x_keep":{"a":[1,2]},"messages":[` +
+		`{"role":"user","content":"hi"},` +
+		`{"role":"assistant","content":[{"type":"thinking","thinking":"from gemini","signature":"` + fromGemini + `"},{"type":"text","text":"ok"}]},` +
+		`{"role":"user","content":"again"},` +
+		`{"role":"assistant","content":[{"type":"thinking","thinking":"unsigned by openai","signature":"` + signature.Tag("openai", "") + `"},{"type":"text","text":"ok"}]},` +
+		`{"role":"user","content":"more"},` +
+		`{"role":"assistant","content":[{"type":"redacted_thinking","data":"` + fromGemini + `"},{"type":"thinking","thinking":"mine","signature":"` + fromAnthr + `"},{"type":"thinking","thinking":"real","signature":"` + rawAnthropic + `"}]}]}`
+	got := string(dropForeignSignatures(llm.Anthropic, []byte(body)))
+	m1 := gjson.Get(got, "messages.1.content")
+	if m1.Get("0.type").Str != "text" || m1.Get("0.text").Str != "from gemini" || m1.Get("1.text").Str != "ok" {
+		t.Errorf("gemini-signed thinking not turned into text: %s", m1.Raw)
+	}
+	if m3 := gjson.Get(got, "messages.3.content.0"); m3.Get("type").Str != "text" || m3.Get("text").Str != "unsigned by openai" {
+		t.Errorf("thinking marked unsigned not turned into text: %s", m3.Raw)
+	}
+	m3 := gjson.Get(got, "messages.5.content")
+	if n := len(m3.Array()); n != 2 {
+		t.Fatalf("foreign redacted thinking kept: %s", m3.Raw)
+	}
+	if m3.Get("0.signature").Str != rawAnthropic || m3.Get("1.signature").Str != rawAnthropic {
+		t.Errorf("own signatures must lose only their tag: %s", m3.Raw)
+	}
+	if gjson.Get(got, "x_keep").Raw != `{"a":[1,2]}` || strings.Contains(got, signature.Tag("gemini", "")+"R2Vt") {
+		t.Errorf("other fields or a tag leaked: %s", got)
+	}
+
+	plain := []byte(`{"model":"claude-x","messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"` + rawAnthropic + `"}]}]}`)
+	if out := dropForeignSignatures(llm.Anthropic, plain); &out[0] != &plain[0] {
+		t.Error("a body without tags must be returned as it is")
+	}
+}
+
+func TestDropForeignSignaturesGemini(t *testing.T) {
+	body := `{"contents":[{"role":"user","parts":[{"text":"hi"}]},` +
+		`{"role":"model","parts":[{"functionCall":{"name":"f","args":{}},"thoughtSignature":"` + fromAnthr + `"},{"text":"x","thoughtSignature":"` + fromAnthr + `"}]},` +
+		`{"role":"model","parts":[{"functionCall":{"name":"g","args":{}},"thoughtSignature":"` + fromGemini + `"}]}]}`
+	got := string(dropForeignSignatures(llm.Gemini, []byte(body)))
+	if s := gjson.Get(got, "contents.1.parts.0.thoughtSignature").Str; s != geminiPlaceholder {
+		t.Errorf("foreign signature on a function call: %q", s)
+	}
+	if gjson.Get(got, "contents.1.parts.1.thoughtSignature").Exists() {
+		t.Error("foreign signature on text kept")
+	}
+	if s := gjson.Get(got, "contents.2.parts.0.thoughtSignature").Str; s != rawGemini {
+		t.Errorf("own signature = %q; want it untagged", s)
+	}
+}
+
+type memSignatures map[signature.Key]signature.Entry
+
+func (m memSignatures) Put(_ context.Context, e map[signature.Key]signature.Entry) error {
+	for k, v := range e {
+		m[k] = v
+	}
+	return nil
+}
+
+func (m memSignatures) Lookup(_ context.Context, keys []signature.Key) (map[signature.Key]signature.Entry, error) {
+	out := map[signature.Key]signature.Entry{}
+	for _, k := range keys {
+		if e, ok := m[k]; ok {
+			out[k] = e
+		}
+	}
+	return out, nil
+}
+
+func toolTurn(id string, sigParts ...llm.Part) llm.Message {
+	return llm.Message{Role: llm.RoleAssistant, Parts: append(sigParts,
+		llm.Part{Type: llm.PartToolCall, ToolCall: &llm.ToolCall{ID: id, Name: "f", Args: json.RawMessage(`{}`)}})}
+}
+
+func TestHistoryForKeepsOnlyTheProvidersSignatures(t *testing.T) {
+	store := memSignatures{
+		{ToolCall: "call_cached"}: {Family: "gemini", Signature: rawGemini},
+		{ToolCall: "call_anth"}:   {Family: "anthropic", Signature: rawAnthropic, Thinking: "signed thoughts"},
+	}
+	d := &Dispatcher{Signatures: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	think := func(sig string) llm.Part { return llm.Part{Type: llm.PartThinking, Text: "t", Signature: sig} }
+	r := &llm.Request{Thinking: &llm.Thinking{Enabled: true, Budget: 2048}, Messages: []llm.Message{
+		{Role: llm.RoleUser, Parts: []llm.Part{{Type: llm.PartText, Text: "q"}}},
+		toolTurn("call_tagged", think(fromGemini)), // tagged gemini: kept for gemini
+		toolTurn("call_own", think(rawAnthropic)),  // untagged from an Anthropic client: anthropic's
+		toolTurn("call_cached"),                    // dropped by the client: from the cache
+		toolTurn("call_anth"),
+	}}
+	before, _ := json.Marshal(r)
+
+	g := d.historyFor(context.Background(), r, llm.Anthropic, llm.Gemini, "", "")
+	if s := g.Messages[1].Parts[0].Signature; s != rawGemini {
+		t.Errorf("gemini-tagged signature for gemini = %q; want it untagged", s)
+	}
+	if s := g.Messages[2].Parts[0].Signature; s != "" {
+		t.Errorf("an Anthropic client's own signature reached gemini: %q", s)
+	}
+	if p := g.Messages[3].Parts[0]; p.Type != llm.PartThinking || p.Signature != rawGemini {
+		t.Errorf("cached gemini signature not restored: %+v", p)
+	}
+	if p := g.Messages[4].Parts[0]; p.Type == llm.PartThinking {
+		t.Errorf("an anthropic cache entry was given to gemini: %+v", p)
+	}
+
+	a := d.historyFor(context.Background(), r, llm.Anthropic, llm.Anthropic, "", "")
+	if s := a.Messages[1].Parts[0].Signature; s != "" {
+		t.Errorf("gemini signature reached anthropic: %q", s)
+	}
+	if s := a.Messages[2].Parts[0].Signature; s != rawAnthropic {
+		t.Errorf("own signature lost: %q", s)
+	}
+	if p := a.Messages[4].Parts[0]; p.Signature != rawAnthropic || p.Text != "signed thoughts" {
+		t.Errorf("cached anthropic thinking not restored: %+v", p)
+	}
+	if a.Thinking == nil || !a.Thinking.Enabled {
+		t.Error("thinking turned off although the last tool turn is signed")
+	}
+	after, _ := json.Marshal(r)
+	if string(before) != string(after) {
+		t.Error("historyFor modified the client's request")
+	}
+
+	// The last tool turn cannot be signed: thinking off rather than a forged block.
+	r.Messages = append(r.Messages, toolTurn("call_unknown"))
+	if a := d.historyFor(context.Background(), r, llm.Anthropic, llm.Anthropic, "", ""); a.Thinking != nil {
+		t.Error("thinking stayed on with an unsigned final tool turn")
+	}
+}

@@ -1,0 +1,41 @@
+package signature_test
+
+import (
+	"encoding/base64"
+	"testing"
+
+	"github.com/switchyard-gw/switchyard/internal/signature"
+)
+
+func TestTagRoundTrip(t *testing.T) {
+	raw := base64.StdEncoding.EncodeToString([]byte("an opaque provider signature of some length"))
+	for _, fam := range []string{"anthropic", "gemini"} {
+		tagged := signature.Tag(fam, raw)
+		if tagged == raw {
+			t.Fatalf("%s: not tagged", fam)
+		}
+		f, r, ok := signature.Untag(tagged)
+		if !ok || f != fam || r != raw {
+			t.Fatalf("Untag(%q) = %q, %q, %v", tagged, f, r, ok)
+		}
+		// Still base64 that re-encodes to the same text (Gemini SDKs keep
+		// thoughtSignature as bytes).
+		b, err := base64.StdEncoding.DecodeString(tagged)
+		if err != nil || base64.StdEncoding.EncodeToString(b) != tagged {
+			t.Fatalf("%s: tagged signature is not stable base64: %v", fam, err)
+		}
+	}
+	if _, r, ok := signature.Untag(raw); ok || r != raw {
+		t.Fatal("an untagged signature was read as tagged")
+	}
+	if got := signature.Tag("mistral", raw); got != raw {
+		t.Fatal("an unknown family was tagged")
+	}
+	// The bare tag marks an unsigned thinking block of a family.
+	if f, r, ok := signature.Untag(signature.Tag("openai", "")); !ok || f != "openai" || r != "" {
+		t.Fatalf("bare tag read as %q %q %v", f, r, ok)
+	}
+	if !signature.HasTag([]byte(`{"signature":"` + signature.Tag("gemini", "") + `"}`)) || signature.HasTag([]byte(`swy1 swy1gemini0`)) {
+		t.Fatal("HasTag")
+	}
+}
