@@ -15,8 +15,8 @@ import (
 )
 
 var (
-	rawGemini    = strings.Repeat("R2VtaW5p", 11)    // 88 base64 characters
-	rawAnthropic = strings.Repeat("QW50aHJv", 15)    // 120
+	rawGemini    = strings.Repeat("R2VtaW5p", 11)     // 88 base64 characters
+	rawAnthropic = strings.Repeat("QW50aHJv", 15)     // 120
 	fromGemini   = signature.Tag("gemini", rawGemini) // as an earlier translated turn showed it
 	fromAnthr    = signature.Tag("anthropic", rawAnthropic)
 )

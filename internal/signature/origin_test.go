@@ -35,7 +35,7 @@ func TestTagRoundTrip(t *testing.T) {
 	if f, r, ok := signature.Untag(signature.Tag("openai", "")); !ok || f != "openai" || r != "" {
 		t.Fatalf("bare tag read as %q %q %v", f, r, ok)
 	}
-	if !signature.HasTag([]byte(`{"signature":"` + signature.Tag("gemini", "") + `"}`)) || signature.HasTag([]byte(`swy1 swy1gemini0`)) {
+	if !signature.HasTag([]byte(`{"signature":"`+signature.Tag("gemini", "")+`"}`)) || signature.HasTag([]byte(`swy1 swy1gemini0`)) {
 		t.Fatal("HasTag")
 	}
 }
