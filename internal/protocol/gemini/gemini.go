@@ -6,7 +6,9 @@ package gemini
 import (
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tidwall/gjson"
 
@@ -74,14 +76,37 @@ type errorBody struct {
 }
 
 type errorObject struct {
-	Code    int    `json:"code"`
-	Message string `json:"message"`
-	Status  string `json:"status"`
+	Code    int           `json:"code"`
+	Message string        `json:"message"`
+	Status  string        `json:"status"`
+	Details []errorDetail `json:"details,omitempty"`
 }
 
-// ErrorBody renders e in Google's envelope.
+// errorDetail is one google.rpc detail: RetryInfo, or QuotaFailure.
+type errorDetail struct {
+	Type       string           `json:"@type"`
+	RetryDelay string           `json:"retryDelay,omitempty"`
+	Violations []quotaViolation `json:"violations,omitempty"`
+}
+
+type quotaViolation struct {
+	QuotaID string `json:"quotaId"`
+}
+
+// ErrorBody renders e in Google's envelope. A retry hint becomes RetryInfo,
+// and a terminal one also a per-day QuotaFailure, which is how Google's own
+// clients (Gemini CLI) tell "retry shortly" from "give up".
 func ErrorBody(e *llm.Error) []byte {
-	b, _ := json.Marshal(errorBody{Error: errorObject{Code: e.Status, Message: e.Message, Status: statusName(e.Kind)}})
+	obj := errorObject{Code: e.Status, Message: e.Message, Status: statusName(e.Kind)}
+	if e.RetryAfter > 0 {
+		secs := (e.RetryAfter + time.Second - 1) / time.Second
+		obj.Details = append(obj.Details, errorDetail{Type: "type.googleapis.com/google.rpc.RetryInfo", RetryDelay: strconv.FormatInt(int64(secs), 10) + "s"})
+	}
+	if e.Terminal {
+		obj.Details = append(obj.Details, errorDetail{Type: "type.googleapis.com/google.rpc.QuotaFailure",
+			Violations: []quotaViolation{{QuotaID: "GenerateRequestsPerDayPerProjectPerModel"}}})
+	}
+	b, _ := json.Marshal(errorBody{Error: obj})
 	return b
 }
 

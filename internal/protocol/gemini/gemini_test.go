@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"testing"
+	"time"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/protocol/protocoltest"
@@ -20,6 +21,13 @@ func TestErrorEnvelopesGolden(t *testing.T) {
 		out.WriteByte('\n')
 		out.Write(StreamError(e))
 	}
+	limited := llm.Errorf(llm.KindRateLimit, "every account is cooling down")
+	limited.RetryAfter = 1500 * time.Millisecond
+	out.Write(ErrorBody(limited))
+	out.WriteByte('\n')
+	limited.Terminal = true
+	out.Write(ErrorBody(limited))
+	out.WriteByte('\n')
 	protocoltest.Golden(t, "errors.golden", out.Bytes(), *update)
 }
 
