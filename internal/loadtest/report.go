@@ -646,13 +646,6 @@ func (r *report) errorKinds() string {
 	return strings.Join(parts, ", ")
 }
 
-func (r *report) translation() {
-	r.p("## Protocol translation")
-	r.p("")
-	r.p("Not benchmarked: this version serves each client only from accounts of its own protocol, and translation between protocols is a later issue. There is no translation code to measure yet; its benchmarks belong with it.")
-	r.p("")
-}
-
 func (r *report) method() {
 	r.p("## How to read and reproduce")
 	r.p("")

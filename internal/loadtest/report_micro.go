@@ -33,13 +33,6 @@ func (r *report) micro() {
 	r.simpleTable(ms, "### Session fingerprint of a 200 KB Claude Code request (`internal/session`)",
 		"One op is one `session.Anthropic` call on a ~200 KB body; the id comes from the header, from `metadata.user_id`, or from the first user message (the whole history is walked).",
 		"BenchmarkAnthropic200KB/")
-	r.simpleTable(ms, "### Request translation (`internal/dispatch`, `internal/protocol/*`)",
-		"One op decodes a ~34 KB Claude Code-like request (system prompt, three tools, ten turns with tool calls and results) in the client's protocol and encodes it for a provider of another protocol. "+
-			"`fast_path` is the same-protocol baseline measured in the same run: the model rewritten in place (Gemini carries the model in the URL, so its fast path copies nothing).",
-		"BenchmarkTranslateRequest/")
-	r.simpleTable(ms, "### Stream translation per event (`internal/dispatch`)",
-		"One op carries one upstream SSE event of a 210-event answer (thinking with signature, text, a tool call) through the provider's decoder and the client's encoder. `fast_path` is the same-protocol baseline (the event passes unchanged).",
-		"BenchmarkTranslateStream/")
 	r.sseTables(ms)
 	r.simpleTable(ms, "### Reset-hint parsing (`internal/retry`)", "One op parses a Code Assist quota-exhausted 429 body.", "BenchmarkParseHint")
 	r.simpleTable(ms, "### One request through the in-process gateway (`internal/app`)",
