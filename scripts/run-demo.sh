@@ -29,6 +29,13 @@ Try (no client key is needed on loopback):
   curl -s "http://$SWITCHYARD_LISTEN_ADDR/v1beta/models/gemini-2.5-pro:generateContent" -H 'content-type: application/json' \\
     -d '{"contents":[{"role":"user","parts":[{"text":"Hello there, gateway!"}]}]}'
 
+  # translation: an Anthropic client answered by a Gemini account, an OpenAI client by an Anthropic one
+  curl -s http://$SWITCHYARD_LISTEN_ADDR/v1/messages -H 'content-type: application/json' -H 'anthropic-version: 2023-06-01' \\
+    -d '{"model":"gemini-2.5-pro","max_tokens":256,"messages":[{"role":"user","content":"Hello there, gateway!"}]}'
+
+  curl -s http://$SWITCHYARD_LISTEN_ADDR/v1/chat/completions -H 'content-type: application/json' \\
+    -d '{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"Hello there, gateway!"}]}'
+
   curl -s http://$SWITCHYARD_ADMIN_ADDR/admin/accounts -H 'authorization: Bearer $SWITCHYARD_ADMIN_KEY'
 
 Operator console: http://$SWITCHYARD_ADMIN_ADDR/admin/ui/ (admin key: $SWITCHYARD_ADMIN_KEY)

@@ -90,9 +90,20 @@ func TestSoakMixedFailuresTwoReplicas(t *testing.T) {
 			for i := range jobs {
 				h := []*harness{r1, r2}[i%2]
 				stream := i%4 < 2
-				body := fmt.Sprintf(`{"model":"gpt-4o","stream":%v,"messages":[{"role":"user","content":"soak request number %d"}]}`, stream, i)
-				req, _ := http.NewRequest("POST", h.base+"/v1/chat/completions", strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+clientKey)
+				// One request in four is an Anthropic client on the same
+				// openai pool: translated, with the same guarantees.
+				translated := i%4 == 1 || i%4 == 3
+				var req *http.Request
+				if translated {
+					body := fmt.Sprintf(`{"model":"gpt-4o","max_tokens":64,"stream":%v,"messages":[{"role":"user","content":"soak request number %d"}]}`, stream, i)
+					req, _ = http.NewRequest("POST", h.base+"/v1/messages", strings.NewReader(body))
+					req.Header.Set("x-api-key", clientKey)
+					req.Header.Set("anthropic-version", "2023-06-01")
+				} else {
+					body := fmt.Sprintf(`{"model":"gpt-4o","stream":%v,"messages":[{"role":"user","content":"soak request number %d"}]}`, stream, i)
+					req, _ = http.NewRequest("POST", h.base+"/v1/chat/completions", strings.NewReader(body))
+					req.Header.Set("Authorization", "Bearer "+clientKey)
+				}
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					failed.Add(1)
@@ -106,9 +117,13 @@ func TestSoakMixedFailuresTwoReplicas(t *testing.T) {
 						t.Logf("failure: %d %s (request %s)", resp.StatusCode, b, resp.Header.Get("X-Request-Id"))
 						failedIDs.Store(resp.Header.Get("X-Request-Id"), true)
 					}
-				case stream && (!strings.HasSuffix(string(b), "data: [DONE]\n\n") || strings.Contains(string(b), `{"error"`)):
+				case translated && stream && (!strings.HasSuffix(string(b), "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n") || strings.Contains(string(b), "event: error")):
 					truncated.Add(1)
-				case !stream && !strings.Contains(string(b), `"finish_reason":"stop"`):
+				case translated && !stream && !strings.Contains(string(b), `"stop_reason":"end_turn"`):
+					truncated.Add(1)
+				case !translated && stream && (!strings.HasSuffix(string(b), "data: [DONE]\n\n") || strings.Contains(string(b), `{"error"`)):
+					truncated.Add(1)
+				case !translated && !stream && !strings.Contains(string(b), `"finish_reason":"stop"`):
 					truncated.Add(1)
 				default:
 					ok.Add(1)
