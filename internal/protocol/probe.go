@@ -58,3 +58,18 @@ func isObject(b []byte) bool {
 func RewriteModel(body []byte, model string) ([]byte, error) {
 	return sjson.SetBytes(body, "model", model)
 }
+
+// IsString reports whether raw JSON is a string, from its first byte. The
+// converters use it before trying a string decode of a string-or-array field:
+// a failed json.Unmarshal has already validated the whole array, which on a
+// long history is a full extra pass per message.
+func IsString(raw []byte) bool {
+	for _, c := range raw {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c == '"'
+	}
+	return false
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol"
 )
 
 // The client's request as it arrives; polymorphic fields stay raw.
@@ -187,7 +188,7 @@ func userID(raw json.RawMessage) string {
 		return ""
 	}
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
 		return s
 	}
 	var buf bytes.Buffer
@@ -203,7 +204,7 @@ func decodeSystem(raw json.RawMessage, where string) ([]llm.Part, *llm.Error) {
 		return nil, nil
 	}
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
 		if s == "" {
 			return nil, nil
 		}
@@ -300,7 +301,7 @@ func decodeContent(raw json.RawMessage, role llm.Role, where string, names map[s
 		return nil, invalid("%s.content: Field required", where)
 	}
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
 		if s == "" {
 			return nil, nil
 		}
@@ -439,7 +440,7 @@ func decodeResultContent(raw json.RawMessage, where string) ([]llm.Part, *llm.Er
 		return nil, nil
 	}
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
 		if s == "" {
 			return nil, nil
 		}

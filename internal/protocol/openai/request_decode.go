@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol"
 )
 
 // chatRequest is the part of a Chat Completions request body the translator
@@ -266,7 +267,7 @@ func textContent(raw json.RawMessage, field string) (string, *llm.Error) {
 		return "", nil
 	}
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
 		return s, nil
 	}
 	var parts []chatContentPart
@@ -288,7 +289,7 @@ func userContent(raw json.RawMessage, i int) ([]llm.Part, *llm.Error) {
 		return nil, nil
 	}
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
 		if s == "" {
 			return nil, nil
 		}
@@ -349,7 +350,7 @@ func assistantMessage(m *chatMessage, i int, names map[string]string) (llm.Messa
 	}
 	if !isNull(m.Content) {
 		var s string
-		if json.Unmarshal(m.Content, &s) == nil {
+		if protocol.IsString(m.Content) && json.Unmarshal(m.Content, &s) == nil {
 			if s != "" {
 				msg.Parts = append(msg.Parts, llm.Part{Type: llm.PartText, Text: s})
 			}
@@ -399,7 +400,7 @@ func assistantMessage(m *chatMessage, i int, names map[string]string) (llm.Messa
 // a JSON object; anything else becomes {}.
 func parseArguments(raw json.RawMessage) json.RawMessage {
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
 		raw = json.RawMessage(s)
 	}
 	raw = bytes.TrimSpace(raw)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol"
 )
 
 func decodeParams(cr *chatRequest, r *llm.Request) *llm.Error {
@@ -147,7 +148,7 @@ func decodeToolChoice(raw json.RawMessage) (*llm.ToolChoice, *llm.Error) {
 		return nil, nil
 	}
 	var s string
-	if json.Unmarshal(raw, &s) == nil {
+	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
 		switch s {
 		case "auto":
 			return &llm.ToolChoice{Mode: llm.ToolAuto}, nil
