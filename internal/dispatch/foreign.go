@@ -19,8 +19,9 @@ const geminiPlaceholder = "skip_thought_signature_validator"
 // translated turn handed to this client (they carry the gateway's origin tag,
 // see signature.Tag) away from a provider that did not produce them: an
 // Anthropic thinking block signed by Gemini becomes plain text, a Gemini part
-// signed by Anthropic gets Google's placeholder (function calls) or none. A
-// tagged signature of the provider's own family gets its tag removed. Bodies
+// signed by Anthropic gets Google's placeholder (function calls) or none, and
+// OpenAI gets neither reasoning items nor thought signatures minted elsewhere.
+// A tagged signature of the provider's own family gets its tag removed. Bodies
 // without a tag, that is nearly all, are returned untouched after one scan.
 func dropForeignSignatures(p llm.Protocol, body []byte) []byte {
 	if !signature.HasTag(body) {
@@ -73,6 +74,25 @@ func dropForeignSignatures(p llm.Protocol, body []byte) []byte {
 					default:
 						edits = append(edits, edit{path: path})
 					}
+				}
+				return true
+			})
+			return true
+		})
+	case llm.OpenAI:
+		// OpenAI cannot read another provider's reasoning: a Responses
+		// reasoning item the gateway minted, or a Gemini thought signature in
+		// a chat tool call's extra_content, is left out.
+		gjson.GetBytes(body, "input").ForEach(func(i, item gjson.Result) bool {
+			if item.Get("type").Str == "reasoning" && signature.HasTag([]byte(item.Get("encrypted_content").Str)) {
+				edits = append(edits, edit{path: fmt.Sprintf("input.%d", i.Int())})
+			}
+			return true
+		})
+		gjson.GetBytes(body, "messages").ForEach(func(mi, m gjson.Result) bool {
+			m.Get("tool_calls").ForEach(func(ti, tc gjson.Result) bool {
+				if x := tc.Get("extra_content"); x.Exists() && signature.HasTag([]byte(x.Raw)) {
+					edits = append(edits, edit{path: fmt.Sprintf("messages.%d.tool_calls.%d.extra_content", mi.Int(), ti.Int())})
 				}
 				return true
 			})

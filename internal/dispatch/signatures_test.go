@@ -70,6 +70,24 @@ func TestDropForeignSignaturesGemini(t *testing.T) {
 	}
 }
 
+func TestDropForeignSignaturesOpenAI(t *testing.T) {
+	responses := `{"model":"gpt-x","store":false,"input":[{"role":"user","content":"hi"},` +
+		`{"type":"reasoning","id":"rs_1","summary":[],"encrypted_content":"swy1.sig.` + fromAnthr + `"},` +
+		`{"type":"reasoning","id":"rs_2","summary":[],"encrypted_content":"gAAAAopenai-own"},` +
+		`{"type":"function_call","call_id":"c1","name":"f","arguments":"{}"}]}`
+	got := string(dropForeignSignatures(llm.OpenAI, []byte(responses)))
+	items := gjson.Get(got, "input").Array()
+	if len(items) != 3 || items[1].Get("id").Str != "rs_2" || items[2].Get("type").Str != "function_call" {
+		t.Errorf("want only the gateway's reasoning item dropped: %s", got)
+	}
+	chat := `{"model":"gpt-x","messages":[{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"},` +
+		`"extra_content":{"google":{"thought_signature":"` + fromGemini + `"}}}]}]}`
+	got = string(dropForeignSignatures(llm.OpenAI, []byte(chat)))
+	if gjson.Get(got, "messages.0.tool_calls.0.extra_content").Exists() || gjson.Get(got, "messages.0.tool_calls.0.id").Str != "c1" {
+		t.Errorf("gemini signature left in an openai tool call: %s", got)
+	}
+}
+
 type memSignatures map[signature.Key]signature.Entry
 
 func (m memSignatures) Put(_ context.Context, e map[signature.Key]signature.Entry) error {
