@@ -37,8 +37,9 @@ func benchConversation() *llm.Request {
 }
 
 // BenchmarkTranslateRequest: one op decodes a client request and encodes it
-// for a provider of another protocol; "fast_path" is the same-protocol
-// baseline (model rewrite only).
+// for a provider of another protocol. Baselines of the same body:
+// "json_roundtrip" (encoding/json decode and encode into generic values) and
+// "fast_path" (the same-protocol model rewrite).
 func BenchmarkTranslateRequest(b *testing.B) {
 	conv := benchConversation()
 	for _, client := range benchProtocols {
@@ -46,6 +47,20 @@ func BenchmarkTranslateRequest(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		b.Run(fmt.Sprintf("%s/json_roundtrip", client), func(b *testing.B) {
+			// The generic baseline: decode the whole body and encode it
+			// again with encoding/json, no protocol knowledge.
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				var v any
+				if err := json.Unmarshal(body, &v); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := json.Marshal(v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run(fmt.Sprintf("%s/fast_path", client), func(b *testing.B) {
 			dl := dialectFor(client)
 			b.SetBytes(int64(len(body)))
