@@ -30,7 +30,7 @@ func (r *report) ratioTable(ms *BenchSet, title, desc, prefix, base string) {
 		left, _, _ = strings.Cut(left, "/")
 		ratio := "-"
 		if b, ok := ms.Find(prefix + left + "/" + base); ok && b.Median["ns/op"] > 0 {
-			ratio = fmt.Sprintf("%.1fx", st.Median["ns/op"]/b.Median["ns/op"])
+			ratio = fmt.Sprintf("%.2gx", st.Median["ns/op"]/b.Median["ns/op"])
 		}
 		r.p("| %s | %s | %s | %s | %.0f |", name, fmtNs(st.Median["ns/op"]), ratio, fmtBytes(int64(st.Median["B/op"])), st.Median["allocs/op"])
 	}
