@@ -32,6 +32,10 @@ type sigRecorder struct {
 
 const maxRecordedThinking = 64 << 10
 
+// signatureLookupTimeout bounds the one signature look-up of a translated
+// request.
+const signatureLookupTimeout = 250 * time.Millisecond
+
 func (r *sigRecorder) see(ev *llm.Event) {
 	if r == nil {
 		return
@@ -145,8 +149,13 @@ func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, client, pro
 	}
 	var found map[signature.Key]signature.Entry
 	if d.Signatures != nil && len(keys) > 0 {
+		// Bounded: a slow store must not hold the request (the turn then
+		// goes unsigned, as without the cache).
+		lctx, cancel := context.WithTimeout(ctx, signatureLookupTimeout)
 		var err error
-		if found, err = d.Signatures.Lookup(ctx, keys); err != nil {
+		found, err = d.Signatures.Lookup(lctx, keys)
+		cancel()
+		if err != nil {
 			// Without the cache the turns stay unsigned, which providers
 			// accept (Gemini gets its documented placeholder).
 			d.Log.LogAttrs(ctx, slog.LevelWarn, "look up thinking signatures", slog.String("error", err.Error()))
