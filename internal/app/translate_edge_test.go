@@ -7,6 +7,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/switchyard-gw/switchyard/internal/fakeupstream"
+	"github.com/switchyard-gw/switchyard/internal/store/storetest"
 )
 
 // sseEvents splits an SSE body into (event name, data) pairs.
@@ -208,5 +209,31 @@ func TestFastPathKeepsUnknownFields(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Redis goes away between two turns of a translated tool loop: the
+// signature cache cannot answer, the request is still served (failure mode
+// open), and Gemini gets Google's documented placeholder instead of nothing.
+func TestTranslatedTurnSurvivesRedisOutage(t *testing.T) {
+	addr := storetest.StartRedis(t)
+	h := newHarness(t, harnessOpts{routes: xlRoutes, redisURL: storetest.URL(addr)})
+	auth := map[string]string{"Authorization": "Bearer " + clientKey}
+	turn1 := `{"model":"via-gemini","reasoning_effort":"low","messages":[{"role":"user","content":"Weather in Bern?"}],
+"tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object","properties":{"city":{"type":"string"}}}}}]}`
+	resp, out := h.do("POST", "/v1/chat/completions", turn1, auth)
+	call := gjson.Get(out, "choices.0.message.tool_calls.0")
+	if resp.StatusCode != 200 || call.Get("id").Str == "" {
+		t.Fatalf("turn 1: %d %s", resp.StatusCode, out)
+	}
+	killRedis(t, addr)
+	turn2 := strings.Replace(turn1, `"content":"Weather in Bern?"}]`, `"content":"Weather in Bern?"},{"role":"assistant","content":null,"tool_calls":[`+call.Raw+`]},{"role":"tool","tool_call_id":"`+call.Get("id").Str+`","content":"snow"}]`, 1)
+	resp, out = h.do("POST", "/v1/chat/completions", turn2, auth)
+	if resp.StatusCode != 200 || !strings.Contains(gjson.Get(out, "choices.0.message.content").Str, "snow") {
+		t.Fatalf("turn 2 during the outage: %d %s", resp.StatusCode, out)
+	}
+	body := lastUpstream(t, h.fake, "gemini").Body
+	if got := gjson.GetBytes(body, `contents.#(role=="model").parts.#(functionCall).thoughtSignature`).Str; got != "skip_thought_signature_validator" {
+		t.Fatalf("turn 2 function call signature %q; want the placeholder\n%s", got, body)
 	}
 }
