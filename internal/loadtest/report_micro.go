@@ -142,20 +142,29 @@ func (r *report) findPkg(ms *BenchSet, pkgSuffix, name string) (BenchStat, bool)
 	return BenchStat{}, false
 }
 
-func (r *report) simpleTable(ms *BenchSet, title, desc, prefix string) {
+// tableStart returns the benchmarks under prefix and, when there are any,
+// writes the table's title and description.
+func (r *report) tableStart(ms *BenchSet, title, desc, prefix string) []BenchStat {
 	var rows []BenchStat
 	for _, st := range ms.Stats() {
 		if strings.HasPrefix(st.Name, prefix) {
 			rows = append(rows, st)
 		}
 	}
+	if len(rows) > 0 {
+		r.p("%s", title)
+		r.p("")
+		r.p("%s", desc)
+		r.p("")
+	}
+	return rows
+}
+
+func (r *report) simpleTable(ms *BenchSet, title, desc, prefix string) {
+	rows := r.tableStart(ms, title, desc, prefix)
 	if len(rows) == 0 {
 		return
 	}
-	r.p("%s", title)
-	r.p("")
-	r.p("%s", desc)
-	r.p("")
 	r.p("| benchmark | time/op | B/op | allocs/op | other |")
 	r.p("|---|---|---|---|---|")
 	for _, st := range rows {

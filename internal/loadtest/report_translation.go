@@ -9,19 +9,10 @@ import (
 // baseline: the row named "<left side>/<base>" under the same prefix (rows are
 // "a->b" or "a/<variant>").
 func (r *report) ratioTable(ms *BenchSet, title, desc, prefix, base string) {
-	var rows []BenchStat
-	for _, st := range ms.Stats() {
-		if strings.HasPrefix(st.Name, prefix) {
-			rows = append(rows, st)
-		}
-	}
+	rows := r.tableStart(ms, title, desc, prefix)
 	if len(rows) == 0 {
 		return
 	}
-	r.p("%s", title)
-	r.p("")
-	r.p("%s", desc)
-	r.p("")
 	r.p("| benchmark | time/op | vs %s | B/op | allocs/op |", strings.ReplaceAll(base, "_", " "))
 	r.p("|---|---|---|---|---|")
 	for _, st := range rows {

@@ -1,10 +1,12 @@
-// Package protocol holds what the JSON-bodied client protocols (OpenAI and
-// Anthropic) share on the fast path: finding the model and the stream flag in
-// a request without decoding it whole, and rewriting the model in place so
-// every other byte, unknown fields included, survives.
+// Package protocol holds what the protocol packages share: on the fast path,
+// finding the model and the stream flag in a request without decoding it
+// whole, and rewriting the model in place so every other byte, unknown fields
+// included, survives; for the converters, reading string-or-parts content.
 package protocol
 
 import (
+	"encoding/json"
+
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
@@ -72,4 +74,17 @@ func IsString(raw []byte) bool {
 		return c == '"'
 	}
 	return false
+}
+
+// StringContent reads the string form of a string-or-parts content field:
+// ok is false when raw is not a string; an empty string is no part at all.
+func StringContent(raw []byte) (parts []llm.Part, ok bool) {
+	var s string
+	if !IsString(raw) || json.Unmarshal(raw, &s) != nil {
+		return nil, false
+	}
+	if s == "" {
+		return nil, true
+	}
+	return []llm.Part{{Type: llm.PartText, Text: s}}, true
 }

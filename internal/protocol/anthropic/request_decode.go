@@ -203,12 +203,8 @@ func decodeSystem(raw json.RawMessage, where string) ([]llm.Part, *llm.Error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	var s string
-	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
-		if s == "" {
-			return nil, nil
-		}
-		return []llm.Part{{Type: llm.PartText, Text: s}}, nil
+	if parts, ok := protocol.StringContent(raw); ok {
+		return parts, nil
 	}
 	var blocks []blockWire
 	if err := json.Unmarshal(raw, &blocks); err != nil {
@@ -300,12 +296,8 @@ func decodeContent(raw json.RawMessage, role llm.Role, where string, names map[s
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, invalid("%s.content: Field required", where)
 	}
-	var s string
-	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
-		if s == "" {
-			return nil, nil
-		}
-		return []llm.Part{{Type: llm.PartText, Text: s}}, nil
+	if parts, ok := protocol.StringContent(raw); ok {
+		return parts, nil
 	}
 	var blocks []json.RawMessage
 	if err := json.Unmarshal(raw, &blocks); err != nil {
@@ -439,12 +431,8 @@ func decodeResultContent(raw json.RawMessage, where string) ([]llm.Part, *llm.Er
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, nil
 	}
-	var s string
-	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
-		if s == "" {
-			return nil, nil
-		}
-		return []llm.Part{{Type: llm.PartText, Text: s}}, nil
+	if parts, ok := protocol.StringContent(raw); ok {
+		return parts, nil
 	}
 	var blocks []blockWire
 	if err := json.Unmarshal(raw, &blocks); err != nil {

@@ -288,12 +288,8 @@ func userContent(raw json.RawMessage, i int) ([]llm.Part, *llm.Error) {
 	if isNull(raw) {
 		return nil, nil
 	}
-	var s string
-	if protocol.IsString(raw) && json.Unmarshal(raw, &s) == nil {
-		if s == "" {
-			return nil, nil
-		}
-		return []llm.Part{{Type: llm.PartText, Text: s}}, nil
+	if parts, ok := protocol.StringContent(raw); ok {
+		return parts, nil
 	}
 	var parts []chatContentPart
 	if err := json.Unmarshal(raw, &parts); err != nil {
