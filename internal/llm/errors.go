@@ -1,6 +1,7 @@
-// Package llm holds the vocabulary shared by every protocol: the client
-// protocols themselves and the user-safe errors each protocol renders in its
-// own envelope. It has no behaviour beyond that.
+// Package llm holds the vocabulary shared by every protocol: the protocols
+// themselves, the user-safe errors each protocol renders in its own envelope,
+// and the canonical request and answer-event model that translation between
+// protocols goes through (N+M converters). It has no I/O.
 package llm
 
 import (
