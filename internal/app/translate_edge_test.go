@@ -1,6 +1,9 @@
 package app_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -235,5 +238,46 @@ func TestTranslatedTurnSurvivesRedisOutage(t *testing.T) {
 	body := lastUpstream(t, h.fake, "gemini").Body
 	if got := gjson.GetBytes(body, `contents.#(role=="model").parts.#(functionCall).thoughtSignature`).Str; got != "skip_thought_signature_validator" {
 		t.Fatalf("turn 2 function call signature %q; want the placeholder\n%s", got, body)
+	}
+}
+
+// An Anthropic upstream that fails mid-stream with an error event: a client
+// of another protocol gets its own protocol's error event with the provider's
+// reason, after the text already sent, and never a clean finish.
+func TestTranslatedMidStreamErrorEvent(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fl := w.(http.Flusher)
+		for _, ev := range []string{
+			"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-x\",\"content\":[],\"usage\":{\"input_tokens\":5,\"output_tokens\":0}}}\n\n",
+			"event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n",
+			"event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Partial answer\"}}\n\n",
+			"event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n",
+		} {
+			_, _ = io.WriteString(w, ev)
+			fl.Flush()
+		}
+	}))
+	t.Cleanup(up.Close)
+	h := newHarness(t, harnessOpts{accounts: []acctSpec{{id: "an-1", provider: "anthropic", tier: "pro"}},
+		fake: fakeupstream.New(fakeupstream.Options{}), fakeURL: up.URL})
+
+	resp, out := h.do("POST", "/v1/chat/completions", `{"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"hi"}]}`,
+		map[string]string{"Authorization": "Bearer " + clientKey})
+	evs := sseEvents(out)
+	if resp.StatusCode != 200 || len(evs) < 2 || !strings.Contains(out, "Partial answer") {
+		t.Fatalf("openai client: %d %s", resp.StatusCode, out)
+	}
+	last := gjson.Parse(evs[len(evs)-1][1])
+	if !strings.Contains(last.Get("error.message").Str, "Overloaded") || strings.Contains(out, "[DONE]") || strings.Contains(out, `"finish_reason":"stop"`) {
+		t.Fatalf("openai client must end with an error chunk, no [DONE]:\n%s", out)
+	}
+
+	resp, out = h.do("POST", "/v1beta/models/claude-sonnet-4-5:streamGenerateContent?alt=sse", `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`,
+		map[string]string{"x-goog-api-key": clientKey})
+	evs = sseEvents(out)
+	last = gjson.Parse(evs[len(evs)-1][1])
+	if resp.StatusCode != 200 || last.Get("error.code").Int() != 529 && last.Get("error.code").Int() != 503 || strings.Contains(out, "finishReason") {
+		t.Fatalf("gemini client must end with an error chunk, no finishReason:\n%s", out)
 	}
 }

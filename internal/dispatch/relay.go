@@ -150,12 +150,15 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, pol Polic
 			if kind == sse.KindError {
 				tr.brokenMsg = "upstream sent an error event mid-stream"
 				if tr.leg.translated {
-					msg := tr.brokenMsg
+					// The provider's error event, said in the client's
+					// protocol (read before next() releases the event).
+					e := &llm.Error{Status: inBandStatus(it.ev.Data), Message: tr.brokenMsg}
+					e.Kind = llm.KindOf(e.Status)
 					if m := upstreamMessage(it.ev.Data); m != "" {
-						msg += ": " + m
+						e.Message += ": " + m
 					}
 					tr.stream.next()
-					_ = write(cl.streamError(&llm.Error{Status: inBandStatus(it.ev.Data), Kind: llm.KindOf(inBandStatus(it.ev.Data)), Message: msg}))
+					_ = write(cl.streamError(e))
 					return http.StatusOK
 				}
 			}
