@@ -472,3 +472,44 @@ func TestModelSwitchDropsForeignSignature(t *testing.T) {
 		t.Error("thinking was turned off; only the foreign block should go")
 	}
 }
+
+// Codex's freeform apply_patch tool on Claude and Gemini pools: offered as a
+// one-string function, answered as a custom_tool_call with the raw text.
+func TestTranslationResponsesFreeformTool(t *testing.T) {
+	h := newHarness(t, harnessOpts{routes: xlRoutes})
+	c := openai.NewClient(openaiopt.WithBaseURL(h.base+"/v1"), openaiopt.WithAPIKey(clientKey), openaiopt.WithMaxRetries(0))
+	ctx := context.Background()
+	custom := responses.ToolUnionParam{OfCustom: &responses.CustomToolParam{Name: "apply_patch", Description: openai.String("Apply a patch")}}
+	for _, p := range []string{"anthropic", "gemini"} {
+		t.Run(p, func(t *testing.T) {
+			input := responses.ResponseInputParam{responses.ResponseInputItemParamOfMessage("Add a NOTES file", responses.EasyInputMessageRoleUser)}
+			resp, err := c.Responses.New(ctx, responses.ResponseNewParams{Model: "via-" + p, Tools: []responses.ToolUnionParam{custom},
+				Input: responses.ResponseNewParamsInputUnion{OfInputItemList: input}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.Output) == 0 || resp.Output[len(resp.Output)-1].Type != "custom_tool_call" {
+				t.Fatalf("output %+v", resp.Output)
+			}
+			call := resp.Output[len(resp.Output)-1].AsCustomToolCall()
+			if call.Name != "apply_patch" || call.Input == "" || call.CallID == "" || strings.HasPrefix(call.Input, "{") {
+				t.Fatalf("custom call %+v", call)
+			}
+			up := lastUpstream(t, h.fake, p).Body
+			if !strings.Contains(string(up), `"input"`) || !strings.Contains(string(up), "apply_patch") {
+				t.Fatalf("the tool was not offered upstream as a function with one string: %s", up)
+			}
+			out := responses.ResponseInputItemUnionParam{OfCustomToolCallOutput: &responses.ResponseCustomToolCallOutputParam{
+				CallID: call.CallID, Output: responses.ResponseCustomToolCallOutputOutputUnionParam{OfString: openai.String("patched")}}}
+			input = append(input, responses.ResponseInputItemParamOfCustomToolCall(call.CallID, call.Input, call.Name), out)
+			final, err := c.Responses.New(ctx, responses.ResponseNewParams{Model: "via-" + p, Tools: []responses.ToolUnionParam{custom},
+				Input: responses.ResponseNewParamsInputUnion{OfInputItemList: input}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(final.OutputText(), "patched") {
+				t.Fatalf("final %q", final.OutputText())
+			}
+		})
+	}
+}

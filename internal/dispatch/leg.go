@@ -107,9 +107,13 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 	if p != llm.OpenAI && d.Signatures != nil {
 		rec = &sigRecorder{family: string(p), scope: req.Scope, session: req.SessionID, message: len(ls.canon.Messages)}
 	}
-	enc := clientCodecFor(req.Protocol, req.Op).newEncoder(llm.EncodeOptions{
-		Model: ls.mapped, IncludeUsage: req.IncludeUsage || !req.Stream, Created: time.Now().Unix(),
-	})
+	opts := llm.EncodeOptions{Model: ls.mapped, IncludeUsage: req.IncludeUsage || !req.Stream, Created: time.Now().Unix()}
+	for _, t := range ls.canon.Tools {
+		if t.Freeform {
+			opts.Freeform = append(opts.Freeform, t.Name)
+		}
+	}
+	enc := clientCodecFor(req.Protocol, req.Op).newEncoder(opts)
 	l.conv = &conveyor{dec: pc.newDecoder(), enc: enc, sigs: rec, family: string(p),
 		markUnsigned: req.Protocol == llm.Anthropic, thinking: -1}
 	return l, nil

@@ -94,7 +94,14 @@ type Tool struct {
 	Name        string
 	Description string
 	Schema      json.RawMessage // JSON Schema of the arguments; nil: none
+	// Freeform: the client's tool takes one free text, not JSON (an OpenAI
+	// Responses custom tool). Providers see a function whose only argument
+	// is the string FreeformArg; calls carry {"input": text}.
+	Freeform bool
 }
+
+// FreeformArg is the argument that carries a freeform tool's text.
+const FreeformArg = "input"
 
 // ToolChoiceMode is how the model must use tools.
 type ToolChoiceMode string

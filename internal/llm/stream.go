@@ -57,4 +57,7 @@ type EncodeOptions struct {
 	IncludeUsage bool   // OpenAI stream_options.include_usage
 	ID           string // response id to present; "" derives one
 	Created      int64  // unix seconds
+	// Freeform names the request's freeform tools, whose calls the client
+	// protocol shows as text rather than JSON arguments.
+	Freeform []string
 }

@@ -120,24 +120,38 @@ func (d *decoder) item(i int, item gjson.Result) *llm.Error {
 		d.names[callID] = name
 		d.add(llm.RoleAssistant, llm.Part{Type: llm.PartToolCall,
 			ToolCall: &llm.ToolCall{ID: callID, Name: name, Args: argsObject(item.Get("arguments"))}})
-	case "function_call_output":
-		callID := item.Get("call_id").Str
-		if callID == "" {
-			return invalid("input[%d].call_id is required", i)
+	case "function_call_output", "custom_tool_call_output":
+		return d.toolOutput(i, item)
+	case "custom_tool_call":
+		callID, name := item.Get("call_id").Str, item.Get("name").Str
+		if callID == "" || name == "" {
+			return invalid("input[%d]: call_id and name are required", i)
 		}
-		content, err := d.output(i, item.Get("output"))
-		if err != nil {
-			return err
-		}
-		d.addResult(llm.Part{Type: llm.PartToolResult,
-			ToolResult: &llm.ToolResult{CallID: callID, Name: d.names[callID], Content: content}})
+		d.names[callID] = name
+		args, _ := json.Marshal(map[string]string{llm.FreeformArg: item.Get("input").Str})
+		d.add(llm.RoleAssistant, llm.Part{Type: llm.PartToolCall, ToolCall: &llm.ToolCall{ID: callID, Name: name, Args: args}})
 	case "reasoning":
 		d.reasoningItem(item)
 	case "item_reference":
 		return invalid("input[%d]: item_reference is not supported: this gateway does not store items", i)
 	}
-	// Other items (built-in tool calls, custom tool calls and their outputs,
-	// compaction) have no canonical form; they are skipped.
+	// Other items (built-in tool calls and their outputs, compaction) have no
+	// canonical form; they are skipped.
+	return nil
+}
+
+// toolOutput reads a function_call_output or custom_tool_call_output item.
+func (d *decoder) toolOutput(i int, item gjson.Result) *llm.Error {
+	callID := item.Get("call_id").Str
+	if callID == "" {
+		return invalid("input[%d].call_id is required", i)
+	}
+	content, err := d.output(i, item.Get("output"))
+	if err != nil {
+		return err
+	}
+	d.addResult(llm.Part{Type: llm.PartToolResult,
+		ToolResult: &llm.ToolResult{CallID: callID, Name: d.names[callID], Content: content}})
 	return nil
 }
 

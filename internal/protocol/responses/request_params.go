@@ -8,8 +8,9 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
-// tools keeps the function tools; built-in tools (web_search, file_search,
-// local_shell, custom, mcp ...) have no canonical form and are skipped.
+// tools keeps the function tools and the custom (freeform) ones; built-in
+// tools (web_search, file_search, local_shell, mcp ...) have no canonical form
+// and are skipped.
 func (d *decoder) tools(root gjson.Result) *llm.Error {
 	v := root.Get("tools")
 	if isNull(v) {
@@ -26,7 +27,12 @@ func (d *decoder) tools(root gjson.Result) *llm.Error {
 			err = invalid("tools[%d] must be an object", i)
 			return false
 		}
-		if t.Get("type").Str != "function" {
+		switch t.Get("type").Str {
+		case "function":
+		case "custom":
+			err = d.customTool(i, t)
+			return err == nil
+		default:
 			return true
 		}
 		f := t
@@ -48,6 +54,27 @@ func (d *decoder) tools(root gjson.Result) *llm.Error {
 	return err
 }
 
+// customTool keeps a freeform tool (Codex's apply_patch): providers of other
+// protocols get a function with one string argument, and its grammar, when it
+// has one, in the description so the model knows the syntax.
+func (d *decoder) customTool(i int, t gjson.Result) *llm.Error {
+	name := t.Get("name").Str
+	if name == "" {
+		return invalid("tools[%d].name is required", i)
+	}
+	desc := t.Get("description").Str
+	if f := t.Get("format"); f.Get("type").Str == "grammar" && f.Get("definition").Str != "" {
+		desc += "\n\nThe input must follow this " + f.Get("syntax").Str + " grammar:\n" + f.Get("definition").Str
+	}
+	schema, _ := json.Marshal(map[string]any{
+		"type":       "object",
+		"properties": map[string]any{llm.FreeformArg: map[string]any{"type": "string", "description": "The raw input text of the tool."}},
+		"required":   []string{llm.FreeformArg},
+	})
+	d.req.Tools = append(d.req.Tools, llm.Tool{Name: name, Description: desc, Schema: schema, Freeform: true})
+	return nil
+}
+
 func (d *decoder) toolChoice(root gjson.Result) *llm.Error {
 	v := root.Get("tool_choice")
 	if isNull(v) {
@@ -63,7 +90,7 @@ func (d *decoder) toolChoice(root gjson.Result) *llm.Error {
 		tc = &llm.ToolChoice{Mode: mode}
 	case v.IsObject():
 		switch v.Get("type").Str {
-		case "function":
+		case "function", "custom":
 			name := v.Get("name").Str
 			if name == "" {
 				name = v.Get("function.name").Str

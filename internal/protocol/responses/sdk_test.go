@@ -208,3 +208,63 @@ func TestSDKParsesStreamError(t *testing.T) {
 		t.Fatalf("error event: %+v", got)
 	}
 }
+
+// A call of a custom (freeform) tool reaches the client as a custom_tool_call
+// with its raw text, streamed and collected, as the SDK and Codex read it.
+func TestSDKParsesFreeformToolCall(t *testing.T) {
+	patch := "*** Begin Patch\n*** Add File: a.txt\n+hi \"there\"\n*** End Patch"
+	args, _ := json.Marshal(map[string]string{llm.FreeformArg: patch})
+	evs := []llm.Event{{Type: llm.EvStart, ID: "x"},
+		{Type: llm.EvBlockStart, Index: 0, Block: &llm.BlockInfo{Type: llm.PartToolCall, ID: "call_P", Name: "apply_patch"}},
+		{Type: llm.EvToolArgsDelta, Index: 0, Text: string(args[:10])},
+		{Type: llm.EvToolArgsDelta, Index: 0, Text: string(args[10:])},
+		{Type: llm.EvBlockStop, Index: 0},
+		{Type: llm.EvFinish, StopReason: llm.StopToolUse, Usage: &llm.Usage{InputTokens: 3, OutputTokens: 4}}}
+	opts := testOpts
+	opts.Freeform = []string{"apply_patch"}
+	sse, js, _ := encodeAll(t, opts, evs)
+
+	stream := sdkClient(sdkServer(t, "text/event-stream", sse)).Responses.NewStreaming(context.Background(), sdkParams)
+	var streamed string
+	var acc sdk.ResponseAccumulator
+	var final *sdk.Response
+	for stream.Next() {
+		ev := stream.Current()
+		var wire sdk.ResponsesServerEventUnion
+		if err := json.Unmarshal([]byte(ev.RawJSON()), &wire); err != nil || acc.AddEvent(wire) != nil {
+			t.Fatalf("SDK rejects %s: %v", ev.Type, err)
+		}
+		switch v := ev.AsAny().(type) {
+		case sdk.ResponseCustomToolCallInputDeltaEvent:
+			streamed += v.Delta
+		case sdk.ResponseFunctionCallArgumentsDeltaEvent:
+			t.Fatalf("a freeform call streamed JSON arguments: %q", v.Delta)
+		case sdk.ResponseCompletedEvent:
+			final = &v.Response
+		}
+	}
+	if err := stream.Err(); err != nil || final == nil {
+		t.Fatalf("stream: %v (final %v)", err, final)
+	}
+	for name, r := range map[string]*sdk.Response{"stream": final, "collected": mustNew(t, string(js))} {
+		if len(r.Output) != 1 || r.Output[0].Type != "custom_tool_call" {
+			t.Fatalf("%s: output %+v", name, r.Output)
+		}
+		c := r.Output[0].AsCustomToolCall()
+		if c.Input != patch || c.Name != "apply_patch" || c.CallID != "call_P" {
+			t.Errorf("%s: custom call %+v", name, c)
+		}
+	}
+	if streamed != patch {
+		t.Errorf("streamed input %q; want the patch", streamed)
+	}
+}
+
+func mustNew(t *testing.T, body string) *sdk.Response {
+	t.Helper()
+	r, err := sdkClient(sdkServer(t, "application/json", body)).Responses.New(context.Background(), sdkParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

@@ -4,9 +4,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tidwall/gjson"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
@@ -42,6 +45,7 @@ type openItem struct {
 	text      strings.Builder // text, thinking text or arguments
 	summary   bool            // a reasoning summary part was opened
 	signature string
+	freeform  bool // a call of a custom tool: shown as its text once complete
 }
 
 // NewStreamEncoder returns an encoder presenting o's model, id and time.
@@ -90,6 +94,9 @@ func (e *StreamEncoder) Encode(ev llm.Event, emit func(name string, data []byte)
 			return // arguments without a call: nothing to attach them to
 		}
 		e.open.text.WriteString(ev.Text)
+		if e.open.freeform {
+			return // JSON fragments of {"input": ...}: the text goes out whole at the end
+		}
 		e.send(emit, argsEvent{Type: "response.function_call_arguments.delta", ItemID: e.open.id,
 			OutputIndex: e.open.index, Delta: &ev.Text, Seq: e.next()})
 	case llm.EvBlockStop:
@@ -177,11 +184,16 @@ func (e *StreamEncoder) openItem(b llm.BlockInfo, emit func(string, []byte)) {
 		it.id = e.itemID("rs_", it.index)
 		item = reasoningItem{ID: it.id, Type: "reasoning", Summary: []summaryText{}}
 	case llm.PartToolCall:
-		it.id = e.itemID("fc_", it.index)
 		it.callID, it.name = b.ID, b.Name
 		if it.callID == "" {
 			it.callID = e.itemID("call_", it.index)
 		}
+		if it.freeform = slices.Contains(e.opts.Freeform, b.Name); it.freeform {
+			it.id = e.itemID("ctc_", it.index)
+			item = customCallItem{ID: it.id, Type: "custom_tool_call", Status: "in_progress", CallID: it.callID, Name: it.name}
+			break
+		}
+		it.id = e.itemID("fc_", it.index)
 		item = functionCallItem{ID: it.id, Type: "function_call", Status: "in_progress", CallID: it.callID, Name: it.name}
 	default:
 		return // unknown block kinds are not shown
@@ -229,6 +241,16 @@ func (e *StreamEncoder) closeItem(emit func(string, []byte)) {
 		}
 		item = r
 	case llm.PartToolCall:
+		if it.freeform {
+			// The provider streamed {"input": text}; the client sees the text.
+			input := gjson.Get(text, llm.FreeformArg).String()
+			e.send(emit, customInputEvent{Type: "response.custom_tool_call_input.delta", ItemID: it.id, OutputIndex: it.index,
+				Delta: &input, Seq: e.next()})
+			e.send(emit, customInputEvent{Type: "response.custom_tool_call_input.done", ItemID: it.id, OutputIndex: it.index,
+				Input: &input, Seq: e.next()})
+			item = customCallItem{ID: it.id, Type: "custom_tool_call", Status: "completed", CallID: it.callID, Name: it.name, Input: input}
+			break
+		}
 		if text == "" {
 			// No arguments streamed (a call without parameters): stream {} so
 			// the deltas add up to the final arguments.

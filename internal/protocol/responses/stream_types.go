@@ -77,6 +77,24 @@ type functionCallItem struct {
 	Name      string `json:"name"`
 }
 
+type customCallItem struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Status string `json:"status"`
+	CallID string `json:"call_id"`
+	Name   string `json:"name"`
+	Input  string `json:"input"`
+}
+
+type customInputEvent struct {
+	Type        string  `json:"type"`
+	ItemID      string  `json:"item_id"`
+	OutputIndex int     `json:"output_index"`
+	Delta       *string `json:"delta,omitempty"`
+	Input       *string `json:"input,omitempty"`
+	Seq         int64   `json:"sequence_number"`
+}
+
 type lifecycleEvent struct {
 	Type     string          `json:"type"`
 	Response *responseObject `json:"response"`
@@ -130,9 +148,10 @@ type argsEvent struct {
 	Seq         int64   `json:"sequence_number"`
 }
 
-func (v lifecycleEvent) name() string { return v.Type }
-func (v itemEvent) name() string      { return v.Type }
-func (v partEvent) name() string      { return v.Type }
-func (v textEvent) name() string      { return v.Type }
-func (v summaryEvent) name() string   { return v.Type }
-func (v argsEvent) name() string      { return v.Type }
+func (v lifecycleEvent) name() string   { return v.Type }
+func (v itemEvent) name() string        { return v.Type }
+func (v partEvent) name() string        { return v.Type }
+func (v textEvent) name() string        { return v.Type }
+func (v summaryEvent) name() string     { return v.Type }
+func (v argsEvent) name() string        { return v.Type }
+func (v customInputEvent) name() string { return v.Type }
