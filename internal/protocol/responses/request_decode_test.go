@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/protocol/protocoltest"
 )
@@ -76,7 +78,8 @@ func TestDecodeCodexRequestGolden(t *testing.T) {
 		u1[2].Text != "Model switched mid-session." || u1[3].Text != "Now summarise README.md." {
 		t.Fatalf("tool-result turn: %+v", u1)
 	}
-	if len(r.Tools) != 2 || r.Tools[0].Name != "shell" || r.Tools[1].Name != "read_file" {
+	if len(r.Tools) != 3 || r.Tools[0].Name != "shell" || r.Tools[1].Name != "read_file" ||
+		r.Tools[2].Name != "apply_patch" || !r.Tools[2].Freeform {
 		t.Fatalf("tools: %+v", r.Tools)
 	}
 	if r.ToolChoice == nil || r.ToolChoice.Mode != llm.ToolAuto || r.ParallelToolCalls == nil || !*r.ParallelToolCalls {
@@ -193,5 +196,32 @@ func TestDecodeRequestErrors(t *testing.T) {
 	_, err := DecodeRequest([]byte(`{"model":"m","input":[{"role":"secret-role-text","content":"secret prompt"}]}`))
 	if err == nil || strings.Contains(err.Message, "secret") {
 		t.Fatalf("leaky error: %v", err)
+	}
+}
+
+// Codex's freeform tool and its call and output items.
+func TestDecodeFreeformTool(t *testing.T) {
+	r := mustDecode(t, `{"model":"m","tools":[{"type":"custom","name":"apply_patch","description":"Patch files",
+"format":{"type":"grammar","syntax":"lark","definition":"start: patch"}}],"tool_choice":{"type":"custom","name":"apply_patch"},
+"input":[{"role":"user","content":"add notes"},
+{"type":"custom_tool_call","call_id":"c1","name":"apply_patch","input":"*** Begin Patch\n+hi \"x\"\n*** End Patch"},
+{"type":"custom_tool_call_output","call_id":"c1","output":"Done!"}]}`)
+	if len(r.Tools) != 1 || !r.Tools[0].Freeform || !strings.Contains(r.Tools[0].Description, "start: patch") ||
+		gjson.GetBytes(r.Tools[0].Schema, "properties.input.type").Str != "string" {
+		t.Fatalf("tool %+v", r.Tools)
+	}
+	if r.ToolChoice == nil || r.ToolChoice.Mode != llm.ToolName || r.ToolChoice.Name != "apply_patch" {
+		t.Fatalf("tool choice %+v", r.ToolChoice)
+	}
+	if len(r.Messages) != 3 {
+		t.Fatalf("messages %+v", r.Messages)
+	}
+	call := r.Messages[1].Parts[0].ToolCall
+	if call == nil || call.ID != "c1" || gjson.GetBytes(call.Args, llm.FreeformArg).Str != "*** Begin Patch\n+hi \"x\"\n*** End Patch" {
+		t.Fatalf("call %+v", call)
+	}
+	res := r.Messages[2].Parts[0].ToolResult
+	if res == nil || res.CallID != "c1" || res.Name != "apply_patch" || res.Content[0].Text != "Done!" {
+		t.Fatalf("result %+v", res)
 	}
 }
