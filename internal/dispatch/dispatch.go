@@ -175,7 +175,7 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 	}
 	res.Mapped = rt.Mapped
 	w.Header().Set("X-Mapped-Model", rt.Mapped)
-	ls := newLegs(req, rt.Mapped)
+	ls := newLegs(req, rt.Mapped, cl)
 
 	var (
 		attempted []string

@@ -37,8 +37,8 @@ type legs struct {
 	bodies map[llm.Protocol][]byte
 }
 
-func newLegs(req *Request, mapped string) *legs {
-	return &legs{req: req, mapped: mapped, cl: clientDialect(req.Protocol, req.Op)}
+func newLegs(req *Request, mapped string, cl dialect) *legs {
+	return &legs{req: req, mapped: mapped, cl: cl}
 }
 
 // legFor returns the leg of an attempt on a.

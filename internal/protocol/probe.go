@@ -5,6 +5,7 @@
 package protocol
 
 import (
+	"bytes"
 	"encoding/json"
 
 	"github.com/tidwall/gjson"
@@ -77,8 +78,13 @@ func IsString(raw []byte) bool {
 }
 
 // StringContent reads the string form of a string-or-parts content field:
-// ok is false when raw is not a string; an empty string is no part at all.
+// ok is false when raw holds something else (the parts). An absent or null
+// field, or an empty string, is no part at all.
 func StringContent(raw []byte) (parts []llm.Part, ok bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, true
+	}
 	var s string
 	if !IsString(raw) || json.Unmarshal(raw, &s) != nil {
 		return nil, false

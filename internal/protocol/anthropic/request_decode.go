@@ -200,9 +200,6 @@ func userID(raw json.RawMessage) string {
 
 // decodeSystem reads a string or an array of text blocks.
 func decodeSystem(raw json.RawMessage, where string) ([]llm.Part, *llm.Error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
 	if parts, ok := protocol.StringContent(raw); ok {
 		return parts, nil
 	}
@@ -428,9 +425,6 @@ func decodeSource(b *blockWire, where string) (*llm.Image, *llm.Error) {
 // decodeResultContent reads a tool_result's content: a string or text and
 // image blocks.
 func decodeResultContent(raw json.RawMessage, where string) ([]llm.Part, *llm.Error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
 	if parts, ok := protocol.StringContent(raw); ok {
 		return parts, nil
 	}

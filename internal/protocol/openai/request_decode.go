@@ -285,9 +285,6 @@ func textContent(raw json.RawMessage, field string) (string, *llm.Error) {
 }
 
 func userContent(raw json.RawMessage, i int) ([]llm.Part, *llm.Error) {
-	if isNull(raw) {
-		return nil, nil
-	}
 	if parts, ok := protocol.StringContent(raw); ok {
 		return parts, nil
 	}
