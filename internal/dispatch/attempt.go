@@ -13,6 +13,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/switchyard-gw/switchyard/internal/account"
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/retry"
 	"github.com/switchyard-gw/switchyard/internal/sse"
@@ -89,7 +90,7 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, lg *leg) *tryR
 			tr.obs.fail = failTimeout
 		}
 		tr.errMsg = fmt.Sprintf("upstream %s: answer cut short", a.Provider)
-	case int64(len(tr.body)) > limit || !gjson.ValidBytes(tr.body):
+	case int64(len(tr.body)) > limit || !jsonguard.Valid(tr.body):
 		tr.obs.fail = failBadBody
 		tr.errMsg = fmt.Sprintf("upstream %s: answer is not valid JSON", a.Provider)
 	case call.Stream && (!lg.collect || lg.translated):
@@ -219,7 +220,7 @@ func (tr *tryResult) passThrough(w http.ResponseWriter) int {
 	if st == 0 {
 		st = http.StatusBadGateway
 	}
-	if len(tr.body) == 0 || !gjson.ValidBytes(tr.body) || tr.stream != nil || tr.leg.translated {
+	if len(tr.body) == 0 || !jsonguard.Valid(tr.body) || tr.stream != nil || tr.leg.translated {
 		// Not the client's own envelope: say it in the client's protocol.
 		msg := tr.errMsg
 		if m := upstreamMessage(tr.body); m != "" {

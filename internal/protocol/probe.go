@@ -11,6 +11,7 @@ import (
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
 
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
@@ -28,7 +29,7 @@ type Messages struct {
 
 // ProbeRequest validates the JSON and extracts model and stream flag.
 func ProbeRequest(body []byte, m Messages) (Probe, *llm.Error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonguard.Valid(body) {
 		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "request body is not valid JSON")
 	}
 	if !isObject(body) {

@@ -6,6 +6,8 @@ import (
 	"unsafe"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 )
 
 const (
@@ -302,7 +304,7 @@ func embeddedJSON(msg string) (string, bool) {
 	if i < 0 {
 		return "", false
 	}
-	if msg = msg[i:]; !gjson.Valid(msg) {
+	if msg = msg[i:]; !jsonguard.ValidString(msg) {
 		return "", false
 	}
 	return msg, true

@@ -6,6 +6,8 @@ import (
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
+
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 )
 
 // Collector rebuilds one Messages response from its stream events, so a
@@ -132,7 +134,7 @@ func (b *block) json() (json.RawMessage, error) {
 		if in == "" {
 			in = "{}"
 		}
-		if !gjson.Valid(in) {
+		if !jsonguard.ValidString(in) {
 			in = "{}"
 		}
 		set("input", json.RawMessage(in))

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
@@ -34,7 +35,7 @@ func EncodeCountRequest(r *llm.Request, model string) ([]byte, error) {
 
 // ParseCountResponse reads {"input_tokens":N}.
 func ParseCountResponse(body []byte) (int64, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonguard.Valid(body) {
 		return 0, errors.New("anthropic count_tokens: response is not valid JSON")
 	}
 	v := gjson.GetBytes(body, "input_tokens")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
@@ -42,7 +43,7 @@ func (d *StreamDecoder) Decode(name string, data []byte, out []llm.Event) ([]llm
 	if d.finished {
 		return out, nil
 	}
-	if !gjson.ValidBytes(data) {
+	if !jsonguard.Valid(data) {
 		if name == "ping" || len(strings.TrimSpace(string(data))) == 0 {
 			return out, nil
 		}

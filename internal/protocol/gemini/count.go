@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
@@ -28,7 +29,7 @@ func EncodeCountRequest(r *llm.Request, model string) ([]byte, error) {
 
 // ParseCountResponse reads totalTokens from a countTokens answer.
 func ParseCountResponse(body []byte) (int64, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonguard.Valid(body) {
 		return 0, errors.New("gemini: countTokens answer is not valid JSON")
 	}
 	root := gjson.ParseBytes(body)

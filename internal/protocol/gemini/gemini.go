@@ -12,6 +12,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
@@ -45,7 +46,7 @@ func ParseModelPath(p string) (model, method string, ok bool) {
 
 // ValidateBody checks that body is a JSON object.
 func ValidateBody(body []byte) *llm.Error {
-	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+	if !jsonguard.Valid(body) || !gjson.ParseBytes(body).IsObject() {
 		return llm.Errorf(llm.KindInvalidRequest, "Invalid JSON payload received.")
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
@@ -18,7 +19,7 @@ import (
 // function responses are paired with their calls by id, else by name in
 // order.
 func DecodeRequest(body []byte) (*llm.Request, *llm.Error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonguard.Valid(body) {
 		return nil, invalid("Invalid JSON payload received.")
 	}
 	root := gjson.ParseBytes(body)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
@@ -46,7 +47,7 @@ func (d *StreamDecoder) Decode(name string, data []byte, out []llm.Event) ([]llm
 	if len(data) == 0 || d.finished || string(data) == "[DONE]" {
 		return out, nil
 	}
-	if !gjson.ValidBytes(data) {
+	if !jsonguard.Valid(data) {
 		return out, errors.New("gemini: stream chunk is not valid JSON")
 	}
 	root := gjson.ParseBytes(data)

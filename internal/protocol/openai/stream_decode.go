@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
@@ -52,7 +53,7 @@ func (d *StreamDecoder) Decode(name string, data []byte, out []llm.Event) ([]llm
 	if string(data) == "[DONE]" {
 		return d.done(out), nil
 	}
-	if !gjson.ValidBytes(data) {
+	if !jsonguard.Valid(data) {
 		return out, errors.New("openai: upstream chunk is not valid JSON")
 	}
 	root := gjson.ParseBytes(data)

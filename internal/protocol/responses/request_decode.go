@@ -6,13 +6,14 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
 // DecodeRequest turns a Responses API request body into the canonical
 // request. Errors name the offending field and never quote prompt text.
 func DecodeRequest(body []byte) (*llm.Request, *llm.Error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonguard.Valid(body) {
 		return nil, invalid("request body is not valid JSON")
 	}
 	root := gjson.ParseBytes(body)
@@ -297,7 +298,7 @@ func argsObject(v gjson.Result) json.RawMessage {
 	if v.IsObject() {
 		s = v.Raw
 	}
-	if gjson.Valid(s) && gjson.Parse(s).IsObject() {
+	if jsonguard.ValidString(s) && gjson.Parse(s).IsObject() {
 		return json.RawMessage(s)
 	}
 	return json.RawMessage("{}")
