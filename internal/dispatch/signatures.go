@@ -97,7 +97,9 @@ func (d *Dispatcher) saveSignatures(ctx context.Context, r *sigRecorder) {
 // names its origin, an untagged one came from the client's own protocol (a
 // foreign signature makes the provider refuse the whole request). An
 // assistant turn left without a signature gets the one the shared cache
-// recorded for it (by tool call id, else by session and message index).
+// recorded for it (by tool call id, else by session and message index); for
+// Anthropic a signature that came back on a tool call or text part, without
+// its thinking text, counts as missing, so the cached thinking is restored.
 // Anthropic needs the last tool-loop turn to start with signed thinking when
 // thinking is on; when it cannot, thinking is turned off for the request
 // rather than sending a forged block. r is not modified.
@@ -125,6 +127,11 @@ func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, client, pro
 					origin = string(client)
 				}
 				switch {
+				case origin == fam && raw != "" && provider == llm.Anthropic && !isThinkingPart(p):
+					// Anthropic signs thinking text, not a tool call: a client that
+					// carried the signature on its function call (Gemini CLI) dropped
+					// the thinking, which the cache below puts back.
+					p.Signature = ""
 				case origin == fam && raw != "":
 					p.Signature, trusted = raw, true
 				case p.Type == llm.PartRedacted:
@@ -175,6 +182,10 @@ func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, client, pro
 		out.Thinking = nil
 	}
 	return &out
+}
+
+func isThinkingPart(p llm.Part) bool {
+	return p.Type == llm.PartThinking || p.Type == llm.PartRedacted
 }
 
 func firstToolCall(m llm.Message) string {

@@ -166,3 +166,47 @@ func TestHistoryForKeepsOnlyTheProvidersSignatures(t *testing.T) {
 		t.Error("thinking stayed on with an unsigned final tool turn")
 	}
 }
+
+// Gemini CLI replays an Anthropic signature on the functionCall part and drops
+// the thought text: the cached thinking block must come back so that thinking
+// stays on for the next step of the loop.
+func TestHistoryForRestoresThinkingOfASignedFunctionCall(t *testing.T) {
+	store := memSignatures{
+		{ToolCall: "toolu_1"}: {Family: "anthropic", Signature: rawAnthropic, Thinking: "plan the reads"},
+	}
+	d := &Dispatcher{Signatures: store, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	turn := toolTurn("toolu_1")
+	turn.Parts[0].Signature = fromAnthr // as the gateway's Gemini encoder handed it out
+	turn.Parts = append(turn.Parts, llm.Part{Type: llm.PartToolCall, ToolCall: &llm.ToolCall{ID: "toolu_2", Name: "g", Args: json.RawMessage(`{}`)}})
+	r := &llm.Request{Thinking: &llm.Thinking{Enabled: true, Budget: 4096}, Messages: []llm.Message{
+		{Role: llm.RoleUser, Parts: []llm.Part{{Type: llm.PartText, Text: "q"}}},
+		turn,
+		{Role: llm.RoleUser, Parts: []llm.Part{
+			{Type: llm.PartToolResult, ToolResult: &llm.ToolResult{CallID: "toolu_1"}},
+			{Type: llm.PartToolResult, ToolResult: &llm.ToolResult{CallID: "toolu_2"}},
+		}},
+	}}
+	a := d.historyFor(context.Background(), r, llm.Gemini, llm.Anthropic, "", "")
+	if a.Thinking == nil || !a.Thinking.Enabled || a.Thinking.Budget != 4096 {
+		t.Fatalf("thinking = %+v; want the client's setting kept", a.Thinking)
+	}
+	parts := a.Messages[1].Parts
+	if len(parts) != 3 {
+		t.Fatalf("tool turn has %d parts; want thinking + 2 calls: %+v", len(parts), parts)
+	}
+	if p := parts[0]; p.Type != llm.PartThinking || p.Text != "plan the reads" || p.Signature != rawAnthropic {
+		t.Errorf("first part = %+v; want the cached thinking with its untagged signature", p)
+	}
+	if parts[1].Signature != "" || parts[1].ToolCall.ID != "toolu_1" {
+		t.Errorf("tool call part = %+v; want it unsigned after the thinking", parts[1])
+	}
+	if turn.Parts[0].Signature != fromAnthr {
+		t.Error("historyFor modified the client's request")
+	}
+
+	// Without a cache entry there is no thinking text to send: thinking goes off.
+	d.Signatures = memSignatures{}
+	if a := d.historyFor(context.Background(), r, llm.Gemini, llm.Anthropic, "", ""); a.Thinking != nil {
+		t.Errorf("thinking = %+v with nothing to restore; want off", a.Thinking)
+	}
+}
