@@ -98,7 +98,15 @@ type Tool struct {
 	// Responses custom tool). Providers see a function whose only argument
 	// is the string FreeformArg; calls carry {"input": text}.
 	Freeform bool
+	// Namespace is the client's group of the tool (a Responses API namespace
+	// tool); Name is then the qualified name Namespace + NamespaceSep + the
+	// tool's own name, which is what providers see.
+	Namespace string
 }
+
+// NamespaceSep joins a tool's namespace and its own name into the one name
+// providers without namespaces see.
+const NamespaceSep = "__"
 
 // FreeformArg is the argument that carries a freeform tool's text.
 const FreeformArg = "input"

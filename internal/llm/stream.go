@@ -60,4 +60,11 @@ type EncodeOptions struct {
 	// Freeform names the request's freeform tools, whose calls the client
 	// protocol shows as text rather than JSON arguments.
 	Freeform []string
+	// Namespaces lists the request's tool namespaces: a call named
+	// namespace + NamespaceSep + name is shown to the client as name in that
+	// namespace.
+	Namespaces []string
+	// InputTokens is an estimate of the request's input tokens, shown where
+	// the client protocol reports them before the provider does; 0: unknown.
+	InputTokens int64
 }

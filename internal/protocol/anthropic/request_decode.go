@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/protocol"
@@ -166,6 +167,7 @@ func DecodeRequest(body []byte) (*llm.Request, *llm.Error) {
 	if r.System, err = decodeSystem(w.System, "system"); err != nil {
 		return nil, err
 	}
+	r.System = dropBillingHeader(r.System)
 	if err = decodeMessages(w.Messages, r); err != nil {
 		return nil, err
 	}
@@ -196,6 +198,24 @@ func userID(raw json.RawMessage) string {
 		return buf.String()
 	}
 	return ""
+}
+
+// billingHeader starts the attribution line Claude Code puts first in its
+// system prompt (protocols.md §2.9).
+const billingHeader = "x-anthropic-billing-header:"
+
+// dropBillingHeader leaves out Claude Code's per-session attribution line:
+// another provider has no use for it, and its changing hash at the head of
+// the prompt would defeat that provider's prefix cache.
+func dropBillingHeader(parts []llm.Part) []llm.Part {
+	out := parts[:0:0]
+	for _, p := range parts {
+		if p.Type == llm.PartText && strings.HasPrefix(strings.TrimSpace(p.Text), billingHeader) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // decodeSystem reads a string or an array of text blocks.

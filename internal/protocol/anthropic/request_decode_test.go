@@ -70,7 +70,9 @@ func TestDecodeRequestValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.System) != 3 || r.System[2].Text != "Leading system entry." {
+	// Claude Code's per-session billing line is left out (it would defeat
+	// other providers' prefix caches).
+	if len(r.System) != 2 || r.System[0].Text != "You are Claude Code." || r.System[1].Text != "Leading system entry." {
 		t.Fatalf("system: %+v", r.System)
 	}
 	if p := r.Messages[2].Parts; len(p) != 2 || !strings.HasPrefix(p[0].Text, "<system-reminder>") || p[1].Text != "Continue" {

@@ -9,6 +9,7 @@ import (
 	"github.com/tidwall/sjson"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol"
 )
 
 // DefaultMaxTokens is sent when the canonical request has no output limit
@@ -91,8 +92,20 @@ type outMetadata struct {
 // first, supplies max_tokens and fits the sampling parameters and tool
 // choice to extended thinking.
 func EncodeRequest(r *llm.Request, model string) ([]byte, error) {
+	return EncodeRequestFor(r, model, nil)
+}
+
+// EncodeRequestFor is EncodeRequest with the model family's capabilities
+// (protocol.CapabilitiesFor, with override applied): no thinking for models
+// without extended thinking, no sampling parameters for models that refuse
+// them.
+func EncodeRequestFor(r *llm.Request, model string, override map[string]bool) ([]byte, error) {
+	if err := protocol.CheckToolNames(r.Tools, protocol.PlainToolName, "Anthropic accepts 1 to 64 letters, digits, _ and -"); err != nil {
+		return nil, err
+	}
+	caps := protocol.CapabilitiesFor(llm.Anthropic, model, override)
 	msgs := prepareMessages(r.Messages)
-	thinking := r.Thinking != nil && r.Thinking.Enabled
+	thinking := r.Thinking != nil && r.Thinking.Enabled && caps.Reasoning
 	if thinking && !loopTurnStartsWithThinking(msgs) {
 		// The final tool-loop turn would need a signed thinking block we do
 		// not have: ask without thinking rather than with a forged one.
@@ -119,7 +132,7 @@ func EncodeRequest(r *llm.Request, model string) ([]byte, error) {
 			out.MaxTokens += budget
 		}
 		out.Thinking = &outThinking{Type: "enabled", BudgetTokens: budget}
-	} else {
+	} else if caps.Sampling {
 		if t := r.Temperature; t != nil {
 			v := min(max(*t, 0), 1)
 			out.Temperature = &v

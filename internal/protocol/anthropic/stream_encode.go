@@ -91,6 +91,11 @@ func (e *StreamEncoder) start(ev llm.Event, emit func(string, []byte)) {
 	if ev.Usage != nil {
 		e.usage = *ev.Usage
 	}
+	if u := &e.usage; u.InputTokens == 0 && u.CacheRead == 0 && u.CacheWrite == 0 {
+		// The provider reports usage only at the end (OpenAI, Gemini): show
+		// the request's estimate until then (Claude Code reads it here).
+		u.InputTokens = e.opts.InputTokens
+	}
 	b := append(e.buf[:0], `{"type":"message_start","message":{"id":`...)
 	b = appendString(b, e.id)
 	b = append(b, `,"type":"message","role":"assistant","model":`...)

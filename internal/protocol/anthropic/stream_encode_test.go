@@ -58,6 +58,19 @@ func streamEncodeCases() map[string]encodeCase {
 				{Type: llm.EvFinish, StopReason: llm.StopEnd, Usage: &llm.Usage{OutputTokens: 95}},
 			},
 		},
+		// An OpenAI-style upstream reports usage only at the end: the
+		// request's estimate shows in message_start, the real numbers in
+		// message_delta.
+		"usage_at_end": {
+			opts: llm.EncodeOptions{Model: "gpt-4.1", ID: "msg_gw4", InputTokens: 1234},
+			events: []llm.Event{
+				{Type: llm.EvStart, ID: "chatcmpl-2", Model: "gpt-4.1"},
+				blockStart(0, llm.PartText, "", "", ""),
+				ev(llm.EvTextDelta, 0, "Hi."),
+				ev(llm.EvBlockStop, 0, ""),
+				{Type: llm.EvFinish, StopReason: llm.StopEnd, Usage: &llm.Usage{InputTokens: 1200, CacheRead: 30, OutputTokens: 3}},
+			},
+		},
 		// No Start, no BlockStops, a Gemini-style thinking signature known
 		// at start, a redacted block, a call without id, max tokens.
 		"robust_max_tokens": {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol"
 )
 
 // SkipSignature is Google's documented stand-in for a missing thought
@@ -66,12 +67,39 @@ type thinkingCfg struct {
 // next functionCall part), orphan tool results are dropped and unanswered
 // calls get an error response, so Gemini's pairing rules hold.
 func EncodeRequest(r *llm.Request, model string) ([]byte, error) {
+	return EncodeRequestFor(r, model, nil)
+}
+
+// EncodeRequestFor is EncodeRequest with the model family's capabilities
+// (protocol.CapabilitiesFor, with override applied): no thinkingConfig for
+// models without thinking, no sampling parameters where they are refused.
+func EncodeRequestFor(r *llm.Request, model string, override map[string]bool) ([]byte, error) {
 	g, err := buildRequest(r)
 	if err != nil {
 		return nil, err
 	}
-	g.GenerationConfig = generation(r)
+	if err := protocol.CheckToolNames(r.Tools, functionName,
+		"Gemini accepts up to 64 letters, digits, _ . : and -, starting with a letter or _"); err != nil {
+		return nil, err
+	}
+	caps := protocol.CapabilitiesFor(llm.Gemini, model, override)
+	g.GenerationConfig = generation(r, caps)
 	return marshal(g)
+}
+
+// functionName reports whether Gemini accepts name as a function name.
+func functionName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		letter := c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !letter && (i == 0 || !(c >= '0' && c <= '9' || c == '.' || c == ':' || c == '-')) {
+			return false
+		}
+	}
+	return true
 }
 
 func buildRequest(r *llm.Request) (*genRequest, error) {
@@ -117,8 +145,11 @@ func buildRequest(r *llm.Request) (*genRequest, error) {
 	return g, nil
 }
 
-func generation(r *llm.Request) *genConfig {
-	gc := &genConfig{MaxOutputTokens: r.MaxTokens, Temperature: r.Temperature, TopP: r.TopP, TopK: r.TopK}
+func generation(r *llm.Request, caps protocol.Capabilities) *genConfig {
+	gc := &genConfig{MaxOutputTokens: r.MaxTokens}
+	if caps.Sampling {
+		gc.Temperature, gc.TopP, gc.TopK = r.Temperature, r.TopP, r.TopK
+	}
 	if gc.MaxOutputTokens < 0 {
 		gc.MaxOutputTokens = 0
 	}
@@ -132,7 +163,7 @@ func generation(r *llm.Request) *genConfig {
 			gc.ResponseJSONSchema = objectOrEmpty(f.Schema)
 		}
 	}
-	if t := r.Thinking; t != nil && t.Enabled {
+	if t := r.Thinking; t != nil && t.Enabled && caps.Reasoning {
 		budget := t.Budget
 		if budget <= 0 {
 			budget = llm.BudgetFor(t.Effort)

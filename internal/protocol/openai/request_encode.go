@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol"
 )
 
 // maxStop is how many stop sequences OpenAI accepts.
@@ -15,6 +16,9 @@ const maxStop = 4
 
 // maxToolCallID is the longest tool call id OpenAI accepts.
 const maxToolCallID = 40
+
+// maxUser is the longest end-user id ("user") OpenAI accepts.
+const maxUser = 64
 
 // missingResult is the content of the tool message the encoder inserts for a
 // tool call that has no result in the history (OpenAI rejects such calls).
@@ -97,25 +101,38 @@ type outToolFuncDef struct {
 // result and results without a call are dropped; ids longer than OpenAI
 // accepts are replaced by a deterministic hash. top_k is dropped.
 func EncodeRequest(r *llm.Request, model string) ([]byte, error) {
+	return EncodeRequestFor(r, model, nil)
+}
+
+// EncodeRequestFor is EncodeRequest with the model family's capabilities
+// (protocol.CapabilitiesFor, with override applied): reasoning_effort only
+// for reasoning models, temperature and top_p only for models that take
+// them. The end-user id is kept within OpenAI's 64 characters.
+func EncodeRequestFor(r *llm.Request, model string, override map[string]bool) ([]byte, error) {
 	if r == nil {
 		return nil, errors.New("openai: nil request")
 	}
+	if err := protocol.CheckToolNames(r.Tools, protocol.PlainToolName, "OpenAI accepts 1 to 64 letters, digits, _ and -"); err != nil {
+		return nil, err
+	}
+	caps := protocol.CapabilitiesFor(llm.OpenAI, model, override)
 	out := outRequest{
 		Model:               model,
 		Stream:              true,
 		StreamOptions:       streamOptions{IncludeUsage: true},
-		Temperature:         r.Temperature,
-		TopP:                r.TopP,
-		User:                r.User,
+		User:                endUser(r.User),
 		Messages:            encodeMessages(r),
 		MaxCompletionTokens: max(r.MaxTokens, 0),
+	}
+	if caps.Sampling {
+		out.Temperature, out.TopP = r.Temperature, r.TopP
 	}
 	for _, s := range r.Stop {
 		if s != "" && len(out.Stop) < maxStop {
 			out.Stop = append(out.Stop, s)
 		}
 	}
-	if t := r.Thinking; t != nil && t.Enabled {
+	if t := r.Thinking; t != nil && t.Enabled && caps.Reasoning {
 		out.ReasoningEffort = t.Effort
 		if out.ReasoningEffort == "" {
 			out.ReasoningEffort = llm.EffortFor(t.Budget)
@@ -347,4 +364,26 @@ func imageURL(img *llm.Image) string {
 		return "data:" + mt + ";base64," + img.Data
 	}
 	return img.URL
+}
+
+// endUser returns id when OpenAI accepts it as "user", else a stable
+// 64-character hex id derived from it. Claude Code's metadata.user_id (a JSON
+// object as a string, or user_<hash>_account_<uuid>_session_<uuid>) is hashed
+// without its session, so one person keeps one id across sessions.
+func endUser(id string) string {
+	if len(id) <= maxUser {
+		return id
+	}
+	key := id
+	var cc struct {
+		DeviceID    string `json:"device_id"`
+		AccountUUID string `json:"account_uuid"`
+	}
+	if json.Unmarshal([]byte(id), &cc) == nil && (cc.DeviceID != "" || cc.AccountUUID != "") {
+		key = cc.DeviceID + "\x00" + cc.AccountUUID
+	} else if before, _, ok := strings.Cut(id, "_session_"); ok {
+		key = before
+	}
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])
 }
