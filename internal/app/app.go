@@ -119,7 +119,16 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	transport := upstream.NewTransport(upstream.Timeouts{Connect: cfg.ConnectTimeout, ResponseHeader: cfg.ResponseHeaderTimeout})
 	httpClient := &http.Client{Transport: obs.tel.Transport(transport)}
 	// OAuth access tokens are shared through the same store, under the scheduler's namespace.
-	tokens := credential.NewStore(st.Client, credential.Options{HTTP: httpClient, Log: log})
+	// Tokens written to Redis are encrypted with SWITCHYARD_SECRETS_KEY; the embedded store keeps
+	// them in this process's memory only, so plain text is fine there.
+	secrets, err := credential.NewKeyring(cfg.SecretsKey, cfg.SecretsKeyPrevious)
+	if err != nil {
+		return fmt.Errorf("SWITCHYARD_SECRETS_KEY: %w", err)
+	}
+	if secrets == nil && !st.Embedded() {
+		log.Warn("SWITCHYARD_SECRETS_KEY is not set: OAuth access and rotated refresh tokens are stored in Redis in plain text")
+	}
+	tokens := credential.NewStore(st.Client, credential.Options{HTTP: httpClient, Log: log, Keys: secrets})
 	up := &upstream.Client{HTTP: httpClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version}
 	disp := &dispatch.Dispatcher{
 		Router: catalog, Sched: resilient, Upstream: up, Log: log, Tokens: tokens, Disabler: sched, Observer: obs.observer,

@@ -62,6 +62,20 @@ type Config struct {
 	// AdminKey is the bearer key of the admin API. Empty disables /admin.
 	AdminKey string `envconfig:"SWITCHYARD_ADMIN_KEY"`
 
+	// AllowDemoKeys accepts the placeholder credentials the examples ship
+	// (demo-key, demo-admin, CHANGE-ME-…, the demo SecretsKey). Without it the
+	// gateway refuses to start with one. For demos only. Default false.
+	AllowDemoKeys bool `envconfig:"SWITCHYARD_ALLOW_DEMO_KEYS" default:"false"`
+
+	// SecretsKey encrypts the OAuth access tokens and rotated refresh tokens
+	// kept in Redis (AES-256-GCM): the standard base64 of 32 random bytes.
+	// Empty keeps them in plain text (a warning at start when Redis is used).
+	SecretsKey string `envconfig:"SWITCHYARD_SECRETS_KEY"`
+
+	// SecretsKeyPrevious are older SecretsKeys (comma list), used only to
+	// decrypt values written before a key rotation. Default: none.
+	SecretsKeyPrevious []string `envconfig:"SWITCHYARD_SECRETS_KEY_PREVIOUS"`
+
 	// RedisURL is the shared store: a redis:// or rediss:// URL, or a comma
 	// list of host:port addresses (Redis Cluster, or the Sentinels when
 	// RedisSentinelMaster is set). Empty selects the embedded in-process store.
@@ -174,6 +188,9 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("api_keys", len(c.APIKeys)),
 		slog.String("api_keys_file", c.APIKeysFile),
 		slog.Bool("admin_key_set", c.AdminKey != ""),
+		slog.Bool("allow_demo_keys", c.AllowDemoKeys),
+		slog.Bool("secrets_key_set", c.SecretsKey != ""),
+		slog.Int("secrets_keys_previous", len(c.SecretsKeyPrevious)),
 		slog.String("redis_url", redactRedisURL(c.RedisURL)),
 		slog.Bool("redis_cluster", c.RedisCluster),
 		slog.String("redis_sentinel_master", c.RedisSentinelMaster),

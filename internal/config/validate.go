@@ -84,6 +84,7 @@ func (c Config) validate(keysFileOK bool) []*settingError {
 	if c.AdminKey != "" && strings.TrimSpace(c.AdminKey) == "" {
 		add(envAdminKey, "must not be blank (leave it unset to disable the admin API)")
 	}
+	c.validateSecrets(add)
 
 	c.validateRedis(add)
 

@@ -49,6 +49,10 @@ type Options struct {
 	// Now is the local clock of the in-memory cache (tests move it) [time.Now].
 	// Shared expiries always use the Redis clock.
 	Now func() time.Time
+	// Keys encrypts the tokens written to the shared store [nil: plain text].
+	// Every replica needs the same current key (or it as a previous key);
+	// a stored value no key opens is treated as absent and refreshed again.
+	Keys *Keyring
 }
 
 // Store hands out OAuth access tokens, shared by every replica through Redis.
@@ -93,7 +97,7 @@ func NewStore(rdb redis.UniversalClient, o Options) *Store {
 	}
 	s := &Store{opts: o, cache: newCache()}
 	if rdb != nil {
-		s.shared = newShared(rdb, o.Namespace)
+		s.shared = newShared(rdb, o.Namespace, o.Keys)
 	}
 	return s
 }
@@ -210,14 +214,20 @@ func (s *Store) refreshShared(ctx context.Context, a *account.Account, fp, owner
 	}
 	rctx, cancel := context.WithTimeout(ctx, s.opts.RefreshTimeout)
 	r, err := refresh(rctx, s.opts.HTTP, a, rt)
+	// A rotated refresh token a previous key opened is written again under
+	// the current key, so the previous key can be retired.
+	keepRotated := r.rotated
+	if err == nil && keepRotated == "" && f.rotatedStale {
+		keepRotated = f.rotated
+	}
 	cancel()
 	// Publish with a context of its own: the refresh may have used up ctx.
 	pctx, pcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer pcancel()
 	if err != nil {
 		forget := ""
-		if errors.Is(err, ErrInvalidGrant) {
-			forget = f.rotated
+		if errors.Is(err, ErrInvalidGrant) && f.rotated != "" {
+			forget = f.rotatedRaw
 		}
 		if rerr := s.shared.releaseFailed(pctx, a.ID, fp, owner, failureCode(err), s.opts.FailHold, forget); rerr != nil {
 			s.opts.Log.LogAttrs(ctx, slog.LevelWarn, "record failed refresh", slog.String("account", a.ID), slog.String("error", rerr.Error()))
@@ -229,7 +239,7 @@ func (s *Store) refreshShared(ctx context.Context, a *account.Account, fp, owner
 		}
 		return "", err
 	}
-	stored, err := s.shared.storeToken(pctx, a.ID, fp, owner, r.access, r.life, s.opts.Skew, r.rotated)
+	stored, err := s.shared.storeToken(pctx, a.ID, fp, owner, r.access, r.life, s.opts.Skew, keepRotated)
 	switch {
 	case err != nil:
 		s.opts.Log.LogAttrs(ctx, slog.LevelWarn, "publish refreshed token", slog.String("account", a.ID), slog.String("error", err.Error()))
