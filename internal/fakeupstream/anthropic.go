@@ -150,6 +150,9 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		ex.fail(http.StatusBadRequest, ex.invalidRequestBody(err.Error()))
 		return
 	}
+	if ex.agentLoop(req.Stream) {
+		return
+	}
 	a := req.turn(len(ex.body)).reply(ProviderAnthropic)
 	msg := anthropicMessage{
 		ID:      randomID("msg_01", 22),

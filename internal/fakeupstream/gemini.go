@@ -241,7 +241,7 @@ func (s *Server) handleGemini(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stream := method == "streamGenerateContent"
-	if !ex.start(model, stream) {
+	if !ex.start(model, stream) || ex.agentLoop(stream) {
 		return
 	}
 	a := req.turn(model, len(ex.body)).reply(ProviderGemini)
