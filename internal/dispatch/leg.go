@@ -6,6 +6,7 @@ import (
 
 	"github.com/switchyard-gw/switchyard/internal/account"
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol"
 	"github.com/switchyard-gw/switchyard/internal/upstream"
 )
 
@@ -107,10 +108,14 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 	if p != llm.OpenAI && d.Signatures != nil {
 		rec = &sigRecorder{family: string(p), scope: req.Scope, session: req.SessionID, message: len(ls.canon.Messages)}
 	}
-	opts := llm.EncodeOptions{Model: ls.mapped, IncludeUsage: req.IncludeUsage || !req.Stream, Created: time.Now().Unix()}
+	opts := llm.EncodeOptions{Model: ls.mapped, IncludeUsage: req.IncludeUsage || !req.Stream, Created: time.Now().Unix(),
+		InputTokens: protocol.EstimateInputTokens(ls.canon)}
 	for _, t := range ls.canon.Tools {
 		if t.Freeform {
 			opts.Freeform = append(opts.Freeform, t.Name)
+		}
+		if t.Namespace != "" {
+			opts.Namespaces = append(opts.Namespaces, t.Namespace)
 		}
 	}
 	enc := clientCodecFor(req.Protocol, req.Op).newEncoder(opts)

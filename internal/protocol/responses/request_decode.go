@@ -118,6 +118,7 @@ func (d *decoder) item(i int, item gjson.Result) *llm.Error {
 		if name == "" {
 			return invalid("input[%d].name is required", i)
 		}
+		name = qualified(item.Get("namespace").Str, name)
 		d.names[callID] = name
 		d.add(llm.RoleAssistant, llm.Part{Type: llm.PartToolCall,
 			ToolCall: &llm.ToolCall{ID: callID, Name: name, Args: argsObject(item.Get("arguments"))}})
@@ -128,9 +129,12 @@ func (d *decoder) item(i int, item gjson.Result) *llm.Error {
 		if callID == "" || name == "" {
 			return invalid("input[%d]: call_id and name are required", i)
 		}
+		name = qualified(item.Get("namespace").Str, name)
 		d.names[callID] = name
 		args, _ := json.Marshal(map[string]string{llm.FreeformArg: item.Get("input").Str})
 		d.add(llm.RoleAssistant, llm.Part{Type: llm.PartToolCall, ToolCall: &llm.ToolCall{ID: callID, Name: name, Args: args}})
+	case "additional_tools":
+		return d.additionalTools(i, item)
 	case "reasoning":
 		d.reasoningItem(item)
 	case "item_reference":

@@ -8,73 +8,6 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
-// tools keeps the function tools and the custom (freeform) ones; built-in
-// tools (web_search, file_search, local_shell, mcp ...) have no canonical form
-// and are skipped.
-func (d *decoder) tools(root gjson.Result) *llm.Error {
-	v := root.Get("tools")
-	if isNull(v) {
-		return nil
-	}
-	if !v.IsArray() {
-		return invalid("tools must be an array")
-	}
-	var err *llm.Error
-	i := 0
-	v.ForEach(func(_, t gjson.Result) bool {
-		defer func() { i++ }()
-		if !t.IsObject() {
-			err = invalid("tools[%d] must be an object", i)
-			return false
-		}
-		switch t.Get("type").Str {
-		case "function":
-		case "custom":
-			err = d.customTool(i, t)
-			return err == nil
-		default:
-			return true
-		}
-		f := t
-		if fn := t.Get("function"); fn.IsObject() && !t.Get("name").Exists() {
-			f = fn // tolerate the Chat Completions shape
-		}
-		name := f.Get("name").Str
-		if name == "" {
-			err = invalid("tools[%d].name is required", i)
-			return false
-		}
-		tool := llm.Tool{Name: name, Description: f.Get("description").Str}
-		if p := f.Get("parameters"); p.IsObject() {
-			tool.Schema = json.RawMessage(p.Raw)
-		}
-		d.req.Tools = append(d.req.Tools, tool)
-		return true
-	})
-	return err
-}
-
-// customTool keeps a freeform tool (Codex's apply_patch): providers of other
-// protocols get a function with one string argument, and its grammar, when it
-// has one, in the description so the model knows the syntax.
-func (d *decoder) customTool(i int, t gjson.Result) *llm.Error {
-	name := t.Get("name").Str
-	if name == "" {
-		return invalid("tools[%d].name is required", i)
-	}
-	desc := t.Get("description").Str
-	if f := t.Get("format"); f.Get("type").Str == "grammar" && f.Get("definition").Str != "" {
-		desc += "\n\nThe input must follow this " + f.Get("syntax").Str + " grammar:\n" + f.Get("definition").Str
-	}
-	schema, _ := json.Marshal(map[string]any{
-		"type":       "object",
-		"properties": map[string]any{llm.FreeformArg: map[string]any{"type": "string", "description": "The raw input text of the tool."}},
-		"required":   []string{llm.FreeformArg},
-	})
-	d.req.Tools = append(d.req.Tools, llm.Tool{Name: name, Description: desc, Schema: schema, Freeform: true})
-	return nil
-}
-
 func (d *decoder) toolChoice(root gjson.Result) *llm.Error {
 	v := root.Get("tool_choice")
 	if isNull(v) {
@@ -98,7 +31,7 @@ func (d *decoder) toolChoice(root gjson.Result) *llm.Error {
 			if name == "" {
 				return invalid("tool_choice.name is required")
 			}
-			tc = &llm.ToolChoice{Mode: llm.ToolName, Name: name}
+			tc = &llm.ToolChoice{Mode: llm.ToolName, Name: qualified(v.Get("namespace").Str, name)}
 		case "allowed_tools":
 			if mode, ok := choiceModes[v.Get("mode").Str]; ok {
 				tc = &llm.ToolChoice{Mode: mode}

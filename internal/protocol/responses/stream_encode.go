@@ -41,7 +41,8 @@ type openItem struct {
 	index     int // output_index
 	id        string
 	callID    string
-	name      string
+	name      string // the client's tool name
+	namespace string // the client's namespace of the tool, "" none
 	text      strings.Builder // text, thinking text or arguments
 	summary   bool            // a reasoning summary part was opened
 	signature string
@@ -164,6 +165,23 @@ func (e *StreamEncoder) itemID(prefix string, index int) string {
 	return prefix + e.base + "_" + strconv.Itoa(index)
 }
 
+// splitName turns a provider-side tool name back into the client's
+// namespace and name: a name that starts with one of the request's
+// namespaces and llm.NamespaceSep (the longest such namespace) is a tool of
+// that namespace; any other name has none.
+func (e *StreamEncoder) splitName(name string) (ns, short string) {
+	for _, n := range e.opts.Namespaces {
+		if len(n) > len(ns) && len(name) > len(n)+len(llm.NamespaceSep) &&
+			strings.HasPrefix(name, n) && strings.HasPrefix(name[len(n):], llm.NamespaceSep) {
+			ns = n
+		}
+	}
+	if ns == "" {
+		return "", name
+	}
+	return ns, name[len(ns)+len(llm.NamespaceSep):]
+}
+
 // ensure opens an item of kind when a delta arrives without its BlockStart.
 func (e *StreamEncoder) ensure(kind llm.PartType, emit func(string, []byte)) {
 	if e.open != nil && e.open.kind == kind {
@@ -184,17 +202,20 @@ func (e *StreamEncoder) openItem(b llm.BlockInfo, emit func(string, []byte)) {
 		it.id = e.itemID("rs_", it.index)
 		item = reasoningItem{ID: it.id, Type: "reasoning", Summary: []summaryText{}}
 	case llm.PartToolCall:
-		it.callID, it.name = b.ID, b.Name
+		it.callID = b.ID
+		it.namespace, it.name = e.splitName(b.Name)
 		if it.callID == "" {
 			it.callID = e.itemID("call_", it.index)
 		}
 		if it.freeform = slices.Contains(e.opts.Freeform, b.Name); it.freeform {
 			it.id = e.itemID("ctc_", it.index)
-			item = customCallItem{ID: it.id, Type: "custom_tool_call", Status: "in_progress", CallID: it.callID, Name: it.name}
+			item = customCallItem{ID: it.id, Type: "custom_tool_call", Status: "in_progress", CallID: it.callID,
+				Name: it.name, Namespace: it.namespace}
 			break
 		}
 		it.id = e.itemID("fc_", it.index)
-		item = functionCallItem{ID: it.id, Type: "function_call", Status: "in_progress", CallID: it.callID, Name: it.name}
+		item = functionCallItem{ID: it.id, Type: "function_call", Status: "in_progress", CallID: it.callID,
+			Name: it.name, Namespace: it.namespace}
 	default:
 		return // unknown block kinds are not shown
 	}
@@ -248,7 +269,8 @@ func (e *StreamEncoder) closeItem(emit func(string, []byte)) {
 				Delta: &input, Seq: e.next()})
 			e.send(emit, customInputEvent{Type: "response.custom_tool_call_input.done", ItemID: it.id, OutputIndex: it.index,
 				Input: &input, Seq: e.next()})
-			item = customCallItem{ID: it.id, Type: "custom_tool_call", Status: "completed", CallID: it.callID, Name: it.name, Input: input}
+			item = customCallItem{ID: it.id, Type: "custom_tool_call", Status: "completed", CallID: it.callID,
+				Name: it.name, Namespace: it.namespace, Input: input}
 			break
 		}
 		if text == "" {
@@ -261,7 +283,7 @@ func (e *StreamEncoder) closeItem(emit func(string, []byte)) {
 		e.send(emit, argsEvent{Type: "response.function_call_arguments.done", ItemID: it.id, OutputIndex: it.index,
 			Arguments: &text, Seq: e.next()})
 		item = functionCallItem{ID: it.id, Type: "function_call", Status: "completed", CallID: it.callID,
-			Name: it.name, Arguments: text}
+			Name: it.name, Namespace: it.namespace, Arguments: text}
 	}
 	e.output[it.index] = item
 	e.send(emit, itemEvent{Type: "response.output_item.done", OutputIndex: it.index, Item: item, Seq: e.next()})
