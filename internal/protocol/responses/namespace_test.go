@@ -46,8 +46,8 @@ func TestDecodeNamespacedToolsGolden(t *testing.T) {
 func TestDecodeRefusesUnknownTools(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"model":"m","input":[{"type":"additional_tools","tools":[{"type":"namespace","name":"ns","tools":[{"type":"web_search"}]}]},{"role":"user","content":"x"}]}`: `input[0].tools[0].tools[0]: a "web_search" tool inside namespace "ns"`,
-		`{"model":"m","input":"x","tools":[{"type":"hologram"}]}`:                     `tools[0]: tools of type "hologram"`,
-		`{"model":"m","input":"x","tools":[{"type":"namespace","tools":[]}]}`:         "tools[0].name is required",
+		`{"model":"m","input":"x","tools":[{"type":"hologram"}]}`:                                      `tools[0]: tools of type "hologram"`,
+		`{"model":"m","input":"x","tools":[{"type":"namespace","tools":[]}]}`:                          "tools[0].name is required",
 		`{"model":"m","input":[{"type":"additional_tools","tools":{}},{"role":"user","content":"x"}]}`: "input[0].tools must be an array",
 	} {
 		_, err := DecodeRequest([]byte(body))

@@ -41,8 +41,8 @@ type openItem struct {
 	index     int // output_index
 	id        string
 	callID    string
-	name      string // the client's tool name
-	namespace string // the client's namespace of the tool, "" none
+	name      string          // the client's tool name
+	namespace string          // the client's namespace of the tool, "" none
 	text      strings.Builder // text, thinking text or arguments
 	summary   bool            // a reasoning summary part was opened
 	signature string
