@@ -6,6 +6,7 @@
 //	FAKEUPSTREAM_ADDR         listen address (default 127.0.0.1:8090)
 //	FAKEUPSTREAM_LATENCY      delay before every response's headers (Go duration, default 0)
 //	FAKEUPSTREAM_CHUNK_DELAY  delay between SSE events (Go duration, default 0)
+//	FAKEUPSTREAM_STRICT       true: refuse what the real APIs refuse (fakeupstream.Options.Strict)
 //
 // Once listening it prints exactly one line, "LISTENING <host:port>", on
 // stdout. Logs are JSON on stderr. SIGINT or SIGTERM shut it down gracefully.
@@ -26,6 +27,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -92,6 +94,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		*v.dst = d
 	}
+	if s := getenv("FAKEUPSTREAM_STRICT"); s != "" {
+		strict, err := strconv.ParseBool(s)
+		if err != nil {
+			return config{}, fmt.Errorf("FAKEUPSTREAM_STRICT=%q is not a boolean such as true or false", s)
+		}
+		cfg.opts.Strict = strict
+	}
 	return cfg, nil
 }
 
@@ -112,7 +121,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 		return fmt.Errorf("announce address: %w", err)
 	}
 	logger.Info("listening", "addr", ln.Addr().String(),
-		"latency", cfg.opts.Latency.String(), "chunk_delay", cfg.opts.ChunkDelay.String())
+		"latency", cfg.opts.Latency.String(), "chunk_delay", cfg.opts.ChunkDelay.String(), "strict", cfg.opts.Strict)
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -25,15 +25,29 @@ const (
 	Anthropic Provider = "anthropic"
 	OpenAI    Provider = "openai"
 	Gemini    Provider = "gemini"
+	// CodeAssist is a Google account as Gemini CLI's "Login with Google"
+	// holds it: the Gemini protocol wrapped in Code Assist's v1internal
+	// envelope (see package codeassist).
+	CodeAssist Provider = "codeassist"
 )
 
 // Valid reports whether p is one of the supported providers.
 func (p Provider) Valid() bool {
 	switch p {
-	case Anthropic, OpenAI, Gemini:
+	case Anthropic, OpenAI, Gemini, CodeAssist:
 		return true
 	}
 	return false
+}
+
+// Wire is the protocol family p's bodies and events are written in: Gemini
+// for CodeAssist (its envelope is put on and taken off at the transport),
+// else p itself.
+func (p Provider) Wire() Provider {
+	if p == CodeAssist {
+		return Gemini
+	}
+	return p
 }
 
 // defaultBaseURL is the API root used when an account names none. It follows
@@ -47,6 +61,8 @@ func (p Provider) defaultBaseURL() string {
 		return "https://api.openai.com/v1"
 	case Gemini:
 		return "https://generativelanguage.googleapis.com"
+	case CodeAssist:
+		return "https://cloudcode-pa.googleapis.com"
 	}
 	return ""
 }
@@ -102,8 +118,14 @@ type Account struct {
 	// Exactly one of the two is present.
 	APIKey Secret
 	OAuth  *OAuth
-	// Tier defaults to free.
-	Tier Tier
+	// Tier defaults to free. TierAuto is set on a codeassist account whose
+	// file entry names no tier: its tier is read from Code Assist, and Tier
+	// is free until then.
+	Tier     Tier
+	TierAuto bool
+	// Project is a codeassist account's Cloud AI Companion project; empty
+	// means discovered (loadCodeAssist, onboardUser).
+	Project string
 	// Models is the allow-list of model globs; empty allows every model routed
 	// to the provider.
 	Models   []string

@@ -89,10 +89,10 @@ func Parse(data []byte, lookupEnv func(string) (string, bool)) (*Pool, error) {
 
 // rawAccount is an entry as written in the file, before expansion.
 type rawAccount struct {
-	ID, Email, Provider, BaseURL, APIKey, Tier string
-	Models                                     []string
-	OAuth                                      *rawOAuth
-	Disabled                                   bool
+	ID, Email, Provider, BaseURL, APIKey, Tier, Project string
+	Models                                              []string
+	OAuth                                               *rawOAuth
+	Disabled                                            bool
 }
 
 // rawOAuth is an entry's oauth block as written in the file.
@@ -120,6 +120,7 @@ func parseEntry(i int, raw json.RawMessage, lookupEnv func(string) (string, bool
 	e.decodeFields("", fields, map[string]any{
 		"id": &r.ID, "email": &r.Email, "provider": &r.Provider, "base_url": &r.BaseURL,
 		"api_key": &r.APIKey, "tier": &r.Tier, "models": &r.Models, "oauth": &oauthFields, "disabled": &r.Disabled,
+		"project": &r.Project,
 	})
 	if oauthFields != nil {
 		o := &rawOAuth{}

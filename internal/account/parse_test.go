@@ -165,7 +165,7 @@ func TestParseValidation(t *testing.T) {
 			want: []string{
 				"accounts[0]: id: missing",
 				"accounts[0]: email: missing",
-				"accounts[0]: provider: missing (anthropic, openai or gemini)",
+				"accounts[0]: provider: missing (anthropic, openai, gemini or codeassist)",
 				"accounts[0]: api_key: missing credentials (set api_key or oauth)",
 			},
 		},
@@ -191,7 +191,7 @@ func TestParseValidation(t *testing.T) {
 			name:    "unknown provider and tier",
 			entries: "  - {id: a, email: a@x, provider: antropic, api_key: k, tier: gold}\n",
 			want: []string{
-				`accounts[0] (id "a"): provider: unknown provider "antropic" (want anthropic, openai or gemini)`,
+				`accounts[0] (id "a"): provider: unknown provider "antropic" (want anthropic, openai, gemini or codeassist)`,
 				`accounts[0] (id "a"): tier: unknown tier "gold" (want ultra, pro or free)`,
 			},
 		},
@@ -291,7 +291,7 @@ func TestParseValidation(t *testing.T) {
 			name:    "expanded values are never quoted",
 			entries: "  - {id: a, email: a@x, provider: '${KEY}', api_key: k, tier: '${KEY}'}\n",
 			want: []string{
-				`accounts[0] (id "a"): provider: unknown provider "${KEY}" (want anthropic, openai or gemini)`,
+				`accounts[0] (id "a"): provider: unknown provider "${KEY}" (want anthropic, openai, gemini or codeassist)`,
 				`accounts[0] (id "a"): tier: unknown tier "${KEY}" (want ultra, pro or free)`,
 			},
 		},

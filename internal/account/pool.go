@@ -63,6 +63,7 @@ type canonicalAccount struct {
 	Tier              Tier     `json:"tier"`
 	Models            []string `json:"models"`
 	Disabled          bool     `json:"disabled"`
+	Project           string   `json:"project,omitempty"`
 }
 
 func version(accounts []*Account) string {
@@ -71,6 +72,7 @@ func version(accounts []*Account) string {
 		c := canonicalAccount{
 			ID: a.ID, Email: a.Email, Provider: a.Provider, BaseURL: a.BaseURL,
 			APIKey: a.APIKey.Reveal(), Tier: a.Tier, Models: a.Models, Disabled: a.Disabled,
+			Project: a.Project,
 		}
 		if o := a.OAuth; o != nil {
 			c.OAuth = true

@@ -68,9 +68,9 @@ func (e *entry) build(index int, r *rawAccount, hasAPIKey bool) *Account {
 		a.Provider = Provider(strings.ToLower(strings.TrimSpace(p)))
 		switch {
 		case a.Provider == "":
-			e.addf("provider", "missing (anthropic, openai or gemini)")
+			e.addf("provider", "missing (anthropic, openai, gemini or codeassist)")
 		case !a.Provider.Valid():
-			e.addf("provider", "unknown provider %q (want anthropic, openai or gemini)", r.Provider)
+			e.addf("provider", "unknown provider %q (want anthropic, openai, gemini or codeassist)", r.Provider)
 		}
 	}
 
@@ -94,6 +94,7 @@ func (e *entry) build(index int, r *rawAccount, hasAPIKey bool) *Account {
 			e.addf("tier", "unknown tier %q (want ultra, pro or free)", r.Tier)
 		}
 	}
+	e.codeAssist(a, r)
 
 	for j, m := range r.Models {
 		field := fmt.Sprintf("models[%d]", j)
@@ -131,6 +132,9 @@ func (e *entry) credentials(a *Account, r *rawAccount, hasAPIKey bool) {
 
 	o := &OAuth{}
 	if v, ok := e.str("oauth.token_url", r.OAuth.TokenURL); ok {
+		if v == "" && a.Provider == CodeAssist {
+			v = GoogleTokenURL
+		}
 		if v == "" {
 			e.addf("oauth.token_url", "missing")
 		} else if err := checkHTTPURL(v); err != nil {

@@ -42,6 +42,8 @@ type Options struct {
 	Log      *slog.Logger
 	Extra    func(r gin.IRoutes) // more authenticated routes (request log)
 	UI       http.Handler        // the operator console at /admin/ui/ (static, no admin key: its API calls send it); nil: none
+	// Annotate adds provider-specific state to an account's view (codeassist); nil: none.
+	Annotate func(ctx context.Context, a *account.Account, v *AccountView)
 }
 
 // New builds the admin handler.
@@ -117,6 +119,7 @@ type AccountView struct {
 func (h *handlers) accounts(c *gin.Context) {
 	ctx := c.Request.Context()
 	states, err := h.o.Sched.States(ctx)
+	CodeAssist     any                 `json:"codeassist,omitempty"` // codeassist accounts: project, tier source, quota read, verification
 	if err != nil {
 		h.storeError(c, err)
 		return
@@ -146,6 +149,9 @@ func (h *handlers) accounts(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"accounts": out})
 }
 
+		if h.o.Annotate != nil {
+			h.o.Annotate(ctx, a, &v)
+		}
 func (h *handlers) known(c *gin.Context, id string) bool {
 	if _, ok := h.o.Pool().Get(id); !ok {
 		fail(c, http.StatusNotFound, "no account with id "+quote(id))

@@ -129,7 +129,8 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		log.Warn("SWITCHYARD_SECRETS_KEY is not set: OAuth access and rotated refresh tokens are stored in Redis in plain text")
 	}
 	tokens := credential.NewStore(st.Client, credential.Options{HTTP: httpClient, Log: log, Keys: secrets})
-	up := &upstream.Client{HTTP: httpClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version}
+	ca := newCodeAssist(st.Client, httpClient, tokens, sched, log, env.Version)
+	up := &upstream.Client{HTTP: httpClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version, CodeAssist: ca}
 	disp := &dispatch.Dispatcher{
 		Router: catalog, Sched: resilient, Upstream: up, Log: log, Tokens: tokens, Disabler: sched, Observer: obs.observer,
 		// Thinking signatures are shared like the rest, under the same hash tag.
@@ -149,7 +150,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	})
 	adm := admin.New(admin.Options{Key: cfg.AdminKey, Sched: sched, Pool: pools.Current, Log: log,
 		Metrics: obs.metrics.Handler(), Extra: obs.adminRoutes, InFlight: obs.observer.InFlight,
-		UI: console.Handler(env.LookupEnv)})
+		UI: console.Handler(env.LookupEnv), Annotate: annotateCodeAssist(ca)})
 
 	lc := net.ListenConfig{}
 	apiLn, err := lc.Listen(ctx, "tcp", cfg.ListenAddr)
@@ -174,6 +175,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	g.Go(func() error { return resilient.Run(gctx, time.Second) })
 	g.Go(func() error {
 		<-gctx.Done()
+	g.Go(func() error { return ca.RunQuota(gctx, pools.Current, cfg.QuotaPollInterval) })
 		log.Info("shutting down", slog.Duration("grace", cfg.ShutdownGrace))
 		api.Drain()
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)

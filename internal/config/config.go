@@ -120,6 +120,11 @@ type Config struct {
 
 	// MaxBodyBytes is the largest accepted request body, in bytes; larger
 	// bodies get 413. Accepts plain bytes or a KiB, MiB, GiB, KB, MB or GB
+	// QuotaPollInterval is how often the remaining quota of each codeassist
+	// account is read from Code Assist (jittered; one replica per account at
+	// a time); 0 turns the reads off. Default 5m.
+	QuotaPollInterval time.Duration `envconfig:"SWITCHYARD_QUOTA_POLL_INTERVAL" default:"5m"`
+
 	// suffix. Default 32MiB.
 	MaxBodyBytes ByteSize `envconfig:"SWITCHYARD_MAX_BODY_BYTES" default:"32MiB"`
 

@@ -112,6 +112,9 @@ func (c Config) validate(keysFileOK bool) []*settingError {
 			add(d.name, "must be positive, got %v", d.value)
 		}
 	}
+	if c.QuotaPollInterval != 0 && c.QuotaPollInterval < 100*time.Millisecond {
+		add("SWITCHYARD_QUOTA_POLL_INTERVAL", "must be 0 (off) or at least 100ms, got %v", c.QuotaPollInterval)
+	}
 	if c.RateLimitGrace < 0 {
 		add("SWITCHYARD_RATE_LIMIT_GRACE", "must not be negative, got %v", c.RateLimitGrace)
 	}

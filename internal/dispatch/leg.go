@@ -52,7 +52,7 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 				return nil, llm.Errorf(llm.KindInvalidRequest, "cannot set the model in the request body")
 			}
 			body = dropForeignSignatures(req.Protocol, body)
-			call := upstream.Call{Op: req.Op, Model: ls.mapped, Stream: req.Stream, Body: body, Header: req.Header, Beta: req.Beta}
+			call := upstream.Call{Op: req.Op, Model: ls.mapped, Stream: req.Stream, Body: body, Header: req.Header, Beta: req.Beta, Session: req.SessionID}
 			ls.fastC = !req.Stream && req.Op != upstream.OpCountTokens
 			if ls.fastC {
 				if sb, err := ls.cl.streamBody(body); err == nil {
@@ -72,7 +72,7 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 		}
 		ls.canon = r
 	}
-	p := llm.Protocol(a.Provider)
+	p := llm.Protocol(a.Provider.Wire())
 	pc := providerCodecFor(p)
 	body, ok := ls.bodies[p]
 	if !ok {
@@ -102,7 +102,7 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 		l.conv = &conveyor{}
 		return l, nil
 	}
-	l.call = upstream.Call{Op: upstream.OpGenerate, Model: ls.mapped, Stream: true, Body: body}
+	l.call = upstream.Call{Op: upstream.OpGenerate, Model: ls.mapped, Stream: true, Body: body, Session: req.SessionID}
 	l.collect = !req.Stream
 	var rec *sigRecorder
 	if p != llm.OpenAI && d.Signatures != nil {

@@ -81,12 +81,12 @@ func providerCodecFor(p llm.Protocol) providerCodec {
 // sameProtocol reports whether a client request can be forwarded to the
 // account as it is (only the model rewritten).
 func sameProtocol(req *Request, a *account.Account) bool {
-	return llm.Protocol(a.Provider) == req.Protocol
+	return llm.Protocol(a.Provider.Wire()) == req.Protocol
 }
 
 // canCount reports whether an account can answer a token count for a client.
 func canCount(client llm.Protocol, provider account.Provider) bool {
-	p := llm.Protocol(provider)
+	p := llm.Protocol(provider.Wire())
 	return p == client || providerCodecFor(p).encodeCount != nil
 }
 

@@ -41,6 +41,7 @@ type answer struct {
 type toolCall struct {
 	name string
 	args string // a JSON object
+	id   string // set where the provider sends call ids the fake must know again
 }
 
 const (

@@ -150,7 +150,7 @@ func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
 		ex.fail(http.StatusBadRequest, ex.invalidRequestBody(err.Error()))
 		return
 	}
-	if ex.agentLoop(req.Stream) {
+	if ex.strictRefused() || ex.agentLoop(req.Stream) {
 		return
 	}
 	a := req.turn(len(ex.body)).reply(ProviderAnthropic)

@@ -19,6 +19,16 @@
 // the request asks for thinking. Anthropic thinking signatures are checked when
 // a history replays them, so signature repair can be tested.
 //
+// With Options.Strict the fake also refuses, with the real statuses and
+// error bodies, what the real APIs refuse and the fake would otherwise answer:
+// an OpenAI "user" over 64 characters, sampling parameters on reasoning
+// models, reasoning_effort on other models, tool messages and calls (Chat
+// Completions) or call outputs and calls (Responses) that do not pair up;
+// Anthropic tool_use and tool_result blocks that do not pair up, temperature
+// other than 1 with thinking, a final tool-loop turn that does not start with
+// thinking; a replayed Gemini function call of the current turn without the
+// thought signature the fake issued for it.
+//
 // Every provider request is recorded (see [Server.Requests]) and may be
 // answered by a scripted [Fault] instead: an error status with the provider's
 // real error body, a stream that is empty, cut, stalled, malformed or missing

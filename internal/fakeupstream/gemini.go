@@ -179,6 +179,7 @@ type geminiOutPart struct {
 type geminiFunctionCall struct {
 	Name string          `json:"name"`
 	Args json.RawMessage `json:"args"`
+	ID   string          `json:"id,omitempty"`
 }
 
 type geminiUsage struct {
@@ -241,10 +242,11 @@ func (s *Server) handleGemini(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stream := method == "streamGenerateContent"
-	if !ex.start(model, stream) || ex.agentLoop(stream) {
+	if !ex.start(model, stream) || ex.strictRefused() || ex.agentLoop(stream) {
 		return
 	}
 	a := req.turn(model, len(ex.body)).reply(ProviderGemini)
+	ex.idCall(&a, model)
 	_, include := req.thinking()
 	resp := geminiResponse{ModelVersion: model, ResponseID: randomID("", 22)}
 	if stream {
@@ -269,7 +271,7 @@ func (s *Server) handleGemini(w http.ResponseWriter, r *http.Request) {
 func (a answer) geminiFinalPart(text, model string) geminiOutPart {
 	var p geminiOutPart
 	if a.call != nil {
-		p.FunctionCall = &geminiFunctionCall{Name: a.call.name, Args: json.RawMessage(a.call.args)}
+		p.FunctionCall = &geminiFunctionCall{Name: a.call.name, Args: json.RawMessage(a.call.args), ID: a.call.id}
 	} else {
 		p.Text = text
 	}

@@ -147,7 +147,7 @@ func (s *Server) handleChatCompletions(w http.ResponseWriter, r *http.Request) {
 		ex.fail(http.StatusBadRequest, openAIError("you must provide a model parameter", "invalid_request_error", "", ""))
 		return
 	}
-	if !ex.start(req.Model, req.Stream) || ex.agentLoop(req.Stream) {
+	if !ex.start(req.Model, req.Stream) || ex.strictRefused() || ex.agentLoop(req.Stream) {
 		return
 	}
 	a := req.turn(len(ex.body)).reply(ProviderOpenAI)

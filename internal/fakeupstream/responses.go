@@ -93,7 +93,7 @@ func (s *Server) handleResponses(w http.ResponseWriter, r *http.Request) {
 		ex.fail(http.StatusBadRequest, openAIError("Missing required parameter: 'model'.", "invalid_request_error", "model", "missing_required_parameter"))
 		return
 	}
-	if !ex.start(req.Model, req.Stream) || ex.agentLoop(req.Stream) {
+	if !ex.start(req.Model, req.Stream) || ex.strictRefused() || ex.agentLoop(req.Stream) {
 		return
 	}
 	a := req.turn(len(ex.body)).reply(ProviderOpenAI)

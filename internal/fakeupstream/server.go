@@ -22,6 +22,11 @@ type Options struct {
 	// Anthropic streams send ping events and OpenAI streams send ": keep-alive"
 	// comments inside the pauses; Gemini streams stay silent, as the real API does.
 	ChunkDelay time.Duration
+	// Strict refuses, with the real providers' statuses and error bodies,
+	// what the real APIs refuse: parameters a model family does not take,
+	// tool calls and results that do not pair up, thinking that does not
+	// round-trip (see strict.go).
+	Strict bool
 }
 
 // Server simulates the three providers. It is safe for concurrent use and
@@ -32,6 +37,7 @@ type Server struct {
 	log    *recordLog
 	faults faultList
 	limits *rateLimits
+	issued *issuedSignatures
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -46,6 +52,7 @@ func New(opts Options) *Server {
 		mux:    http.NewServeMux(),
 		log:    newRecordLog(maxRecords, maxRecordedBytes),
 		limits: newRateLimits(),
+		issued: newIssuedSignatures(),
 		closed: make(chan struct{}),
 	}
 	s.routes()

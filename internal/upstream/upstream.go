@@ -37,6 +37,8 @@ type Call struct {
 	Header http.Header
 	// Beta keeps Anthropic's ?beta=true.
 	Beta bool
+	// Session is the request's session id (codeassist sends it as session_id).
+	Session string
 }
 
 // Tokens supplies OAuth access tokens for refresh-token accounts.
@@ -44,11 +46,18 @@ type Tokens interface {
 	AccessToken(ctx context.Context, a *account.Account) (string, error)
 }
 
+// CodeAssist sends calls for codeassist accounts: Gemini bodies in Code
+// Assist's envelope, answers unwrapped back to Gemini (codeassist.Service).
+type CodeAssist interface {
+	Send(ctx context.Context, a *account.Account, call Call) (*http.Response, error)
+}
+
 // Client sends calls. Build it once; it is safe for concurrent use.
 type Client struct {
-	HTTP      *http.Client
-	Tokens    Tokens
-	UserAgent string
+	HTTP       *http.Client
+	Tokens     Tokens
+	UserAgent  string
+	CodeAssist CodeAssist // nil: codeassist accounts cannot be used
 }
 
 // Timeouts for the upstream transport.
@@ -76,6 +85,12 @@ func NewTransport(t Timeouts) *http.Transport {
 
 // Send performs the call on the account. The caller closes the body.
 func (c *Client) Send(ctx context.Context, a *account.Account, call Call) (*http.Response, error) {
+	if a.Provider == account.CodeAssist {
+		if c.CodeAssist == nil {
+			return nil, fmt.Errorf("account %s: codeassist is not configured", a.ID)
+		}
+		return c.CodeAssist.Send(ctx, a, call)
+	}
 	u, err := endpoint(a, call)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,113 @@
+package codeassist
+
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/tidwall/gjson"
+)
+
+func TestWrapGenerateKeepsTheBodyAndAddsTheSession(t *testing.T) {
+	body := `{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"unknownField":{"x":1}}`
+	out, err := WrapGenerate([]byte(body), "models/gemini-2.5-pro", "proj-1", "sess-9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"model": "gemini-2.5-pro", "project": "proj-1", "request.session_id": "sess-9",
+		"request.contents.0.parts.0.text": "hi", "request.unknownField.x": "1",
+	} {
+		if got := gjson.GetBytes(out, path).String(); got != want {
+			t.Errorf("%s = %q, want %q (%s)", path, got, want, out)
+		}
+	}
+	if !strings.HasPrefix(gjson.GetBytes(out, "user_prompt_id").Str, "sy-") {
+		t.Errorf("user_prompt_id missing: %s", out)
+	}
+	if _, err := WrapGenerate([]byte(`[1]`), "m", "p", ""); err == nil {
+		t.Error("a non-object body was wrapped")
+	}
+}
+
+func TestWrapCountTakesContentsFromEitherForm(t *testing.T) {
+	for _, body := range []string{
+		`{"contents":[{"parts":[{"text":"a"}]}]}`,
+		`{"generateContentRequest":{"model":"models/x","contents":[{"parts":[{"text":"a"}]}]}}`,
+	} {
+		out, err := WrapCount([]byte(body), "gemini-2.5-flash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := gjson.GetBytes(out, "request.model").Str; m != "models/gemini-2.5-flash" {
+			t.Errorf("model = %q", m)
+		}
+		if txt := gjson.GetBytes(out, "request.contents.0.parts.0.text").Str; txt != "a" {
+			t.Errorf("contents lost: %s", out)
+		}
+	}
+}
+
+func TestUnwrapMovesTraceIDToResponseID(t *testing.T) {
+	got := string(Unwrap([]byte(`{"response":{"candidates":[]},"traceId":"t-1"}`)))
+	if gjson.Get(got, "responseId").Str != "t-1" || !gjson.Get(got, "candidates").IsArray() {
+		t.Errorf("Unwrap = %s", got)
+	}
+	if got := string(Unwrap([]byte(`{"totalTokens":3}`))); got != `{"totalTokens":3}` {
+		t.Errorf("a count was changed: %s", got)
+	}
+}
+
+func TestUnwrapStreamUnwrapsEveryEvent(t *testing.T) {
+	in := "data: {\"response\":{\"candidates\":[{\"index\":0}]},\"traceId\":\"a\"}\r\n\r\n" +
+		": keep-alive\n\n" +
+		"data: {\"response\":\n" + "data: {\"responseId\":\"r2\"}}\n\n" +
+		"data: {\"error\":{\"code\":503}}"
+	u := newUnwrapStream(io.NopCloser(strings.NewReader(in)))
+	out, err := io.ReadAll(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "data: {\"candidates\":[{\"index\":0}],\"responseId\":\"a\"}\r\n\r\n" +
+		": keep-alive\n\n" +
+		"data: {\"responseId\":\"r2\"}\r\n\r\n" +
+		"data: {\"error\":{\"code\":503}}\r\n\r\n"
+	if string(out) != want {
+		t.Errorf("stream =\n%q\nwant\n%q", out, want)
+	}
+}
+
+func TestErrorJSONReadsAnEventStreamError(t *testing.T) {
+	got := errorJSON([]byte("data: {\"error\":{\"code\":429,\"status\":\"RESOURCE_EXHAUSTED\"}}\n\n"))
+	if gjson.GetBytes(got, "error.code").Int() != 429 {
+		t.Errorf("errorJSON = %s", got)
+	}
+	plain := []byte(`{"error":{"code":500}}`)
+	if string(errorJSON(plain)) != string(plain) {
+		t.Error("a plain JSON error was changed")
+	}
+}
+
+func TestTierOf(t *testing.T) {
+	for _, c := range []struct{ cur, paid, want string }{
+		{"free-tier", "", "free"}, {"legacy-tier", "", "pro"}, {"standard-tier", "", "pro"},
+		{"standard-tier", "g1-ultra-tier", "ultra"}, {"g1-ultra-tier", "", "ultra"}, {"", "", "free"},
+	} {
+		if got := TierOf(c.cur, c.paid); string(got) != c.want {
+			t.Errorf("TierOf(%q, %q) = %s, want %s", c.cur, c.paid, got, c.want)
+		}
+	}
+}
+
+func TestVerificationKeepsTheLink(t *testing.T) {
+	body := `{"error":{"code":403,"message":"Verify your account to continue.","status":"PERMISSION_DENIED","details":[` +
+		`{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"VALIDATION_REQUIRED","domain":"cloudcode-pa.googleapis.com",` +
+		`"metadata":{"validation_link":"https://accounts.google.com/verify?x=1"}}]}}`
+	v, ok := verification(403, []byte(body))
+	if !ok || v.URL != "https://accounts.google.com/verify?x=1" || !strings.Contains(v.Reason, "VALIDATION_REQUIRED") {
+		t.Errorf("verification = %+v, %v", v, ok)
+	}
+	if _, ok := verification(403, []byte(`{"error":{"code":403,"message":"The caller does not have permission"}}`)); ok {
+		t.Error("a plain 403 was read as a verification request")
+	}
+}

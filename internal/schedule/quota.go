@@ -1,0 +1,24 @@
+package schedule
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// SetQuota records an account's remaining quota fraction for a model group,
+// read from the provider rather than learned from an answer: the same state
+// a report's Quota writes, so quota protection and the operator view see it
+// on every replica. It holds until reset; a zero reset is refused.
+func (s *Scheduler) SetQuota(ctx context.Context, accountID, group string, fraction float64, reset time.Time) error {
+	if reset.IsZero() {
+		return fmt.Errorf("set quota of %s: no reset time", accountID)
+	}
+	fraction = min(max(fraction, 0), 1)
+	v := strconv.FormatFloat(fraction, 'f', 4, 64) + ":" + strconv.FormatInt(reset.UnixMilli(), 10)
+	if err := s.rdb.HSet(ctx, s.keys.quota(group), accountID, v).Err(); err != nil {
+		return fmt.Errorf("set quota of %s: %w", accountID, err)
+	}
+	return nil
+}
