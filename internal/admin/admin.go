@@ -114,12 +114,12 @@ type AccountView struct {
 	Cooldowns      []schedule.Cooldown `json:"cooldowns"`
 	Quota          map[string]float64  `json:"quota"`
 	InFlight       int64               `json:"in_flight"`
+	CodeAssist     any                 `json:"codeassist,omitempty"` // codeassist accounts: project, tier source, quota read, verification
 }
 
 func (h *handlers) accounts(c *gin.Context) {
 	ctx := c.Request.Context()
 	states, err := h.o.Sched.States(ctx)
-	CodeAssist     any                 `json:"codeassist,omitempty"` // codeassist accounts: project, tier source, quota read, verification
 	if err != nil {
 		h.storeError(c, err)
 		return
@@ -144,14 +144,14 @@ func (h *handlers) accounts(c *gin.Context) {
 		if h.o.InFlight != nil {
 			v.InFlight = h.o.InFlight(a.ID)
 		}
+		if h.o.Annotate != nil {
+			h.o.Annotate(ctx, a, &v)
+		}
 		out = append(out, v)
 	}
 	c.JSON(http.StatusOK, gin.H{"accounts": out})
 }
 
-		if h.o.Annotate != nil {
-			h.o.Annotate(ctx, a, &v)
-		}
 func (h *handlers) known(c *gin.Context, id string) bool {
 	if _, ok := h.o.Pool().Get(id); !ok {
 		fail(c, http.StatusNotFound, "no account with id "+quote(id))

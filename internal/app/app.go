@@ -173,9 +173,9 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	g.Go(func() error { return serve(admSrv, admLn) })
 	g.Go(func() error { return pools.Run(gctx, 2*time.Second) })
 	g.Go(func() error { return resilient.Run(gctx, time.Second) })
+	g.Go(func() error { return ca.RunQuota(gctx, pools.Current, cfg.QuotaPollInterval) })
 	g.Go(func() error {
 		<-gctx.Done()
-	g.Go(func() error { return ca.RunQuota(gctx, pools.Current, cfg.QuotaPollInterval) })
 		log.Info("shutting down", slog.Duration("grace", cfg.ShutdownGrace))
 		api.Drain()
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
