@@ -15,6 +15,9 @@ export SWITCHYARD_ADMIN_ADDR=${SWITCHYARD_ADMIN_ADDR:-127.0.0.1:8046}
 export SWITCHYARD_ACCOUNTS_FILE=${SWITCHYARD_ACCOUNTS_FILE:-examples/demo/accounts.yaml}
 export SWITCHYARD_ROUTES_FILE=${SWITCHYARD_ROUTES_FILE:-examples/demo/routes.yaml}
 export SWITCHYARD_ADMIN_KEY=${SWITCHYARD_ADMIN_KEY:-demo-admin}
+# demo-admin is a known placeholder: the gateway refuses it unless this flag says it is a demo.
+# (The demo listens on loopback only and keeps tokens in process memory: no SWITCHYARD_SECRETS_KEY needed.)
+export SWITCHYARD_ALLOW_DEMO_KEYS=${SWITCHYARD_ALLOW_DEMO_KEYS:-true}
 export SWITCHYARD_LOG_FORMAT=${SWITCHYARD_LOG_FORMAT:-text}
 cat <<MSG
 Switchyard demo: gateway on http://$SWITCHYARD_LISTEN_ADDR, fake upstream on http://$FAKE_ADDR, embedded store.

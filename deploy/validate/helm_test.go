@@ -267,7 +267,8 @@ func TestHelmTemplateDefaults(t *testing.T) {
 func TestHelmTemplateHA(t *testing.T) {
 	t.Parallel()
 	objs := render(t, "-f", repoPath(t, chartDir, "ci", "ha-values.yaml"))
-	external := []string{"switchyard-accounts", "switchyard-client-keys", "switchyard-admin", "switchyard-redis", "switchyard-upstream-credentials"}
+	external := []string{"switchyard-accounts", "switchyard-client-keys", "switchyard-admin", "switchyard-redis", "switchyard-upstream-credentials",
+		"switchyard-secrets-key"}
 	checkReferences(t, objs, external...)
 
 	d := gatewayDeployment(t, objs)
@@ -284,7 +285,8 @@ func TestHelmTemplateHA(t *testing.T) {
 		t.Errorf("every credential comes from an existing Secret, yet %d Secret(s) rendered", n)
 	}
 	c := gatewayContainer(t, d)
-	for env, secret := range map[string]string{"SWITCHYARD_REDIS_URL": "switchyard-redis", "SWITCHYARD_ADMIN_KEY": "switchyard-admin"} {
+	for env, secret := range map[string]string{"SWITCHYARD_REDIS_URL": "switchyard-redis", "SWITCHYARD_ADMIN_KEY": "switchyard-admin",
+		"SWITCHYARD_SECRETS_KEY": "switchyard-secrets-key", "SWITCHYARD_SECRETS_KEY_PREVIOUS": "switchyard-secrets-key"} {
 		_, ref, ok := envValue(objs, c, env)
 		if !ok || ref == nil || ref.Name != secret {
 			t.Errorf("%s must come from Secret %s, got %+v", env, secret, ref)
@@ -356,9 +358,10 @@ func TestHelmTemplateBuiltinRedis(t *testing.T) {
 	}
 	d := gatewayDeployment(t, objs)
 	url, _, _ := envValue(objs, gatewayContainer(t, d), "SWITCHYARD_REDIS_URL")
-	if url != "redis://"+fullname+"-redis:6379" {
-		t.Errorf("SWITCHYARD_REDIS_URL = %q, want the built-in Redis Service", url)
+	if url != "redis://:$(BUILTIN_REDIS_PASSWORD)@"+fullname+"-redis:6379" {
+		t.Errorf("SWITCHYARD_REDIS_URL = %q, want the built-in Redis Service with its generated password", url)
 	}
+	checkBuiltinRedisAuth(t, objs, redis, d)
 	sec := byName[corev1.Secret](objs, fullname)
 	if sec == nil {
 		t.Fatalf("inline credentials but no Secret rendered")

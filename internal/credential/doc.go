@@ -15,6 +15,11 @@
 // keys share the scheduler's hash tag, so Redis Cluster routes it to one slot.
 // When the shared store is unreachable each replica refreshes on its own.
 //
+// With a Keyring (SWITCHYARD_SECRETS_KEY) the access tokens and rotated
+// refresh tokens are sealed with AES-256-GCM before they reach Redis; a stored
+// value no configured key opens is treated as absent, so the token is simply
+// refreshed again. Without one they are stored in plain text.
+//
 // Errors never carry a refresh token, client secret, access token or the token
 // endpoint's response body: a refused refresh token yields ErrInvalidGrant, any
 // other failure ErrRefresh, each with a short, safe detail.

@@ -98,6 +98,19 @@ Names of the Secret and ConfigMaps rendered by the chart.
 {{- include "switchyard.fullname" . }}
 {{- end }}
 
+{{- define "switchyard.generatedSecretName" -}}
+{{- printf "%s-generated" (include "switchyard.fullname" . | trunc 53 | trimSuffix "-") }}
+{{- end }}
+
+{{/*
+"true" when a credential is a known placeholder (the values the examples ship and the usual template
+values); the gateway refuses the same list unless SWITCHYARD_ALLOW_DEMO_KEYS is set.
+*/}}
+{{- define "switchyard.isPlaceholder" -}}
+{{- $v := lower (trim (toString .)) }}
+{{- if or (regexMatch "^(change[-_]?me|replace[-_]?me|demo-key|demo-admin|<|[$][{])" $v) (has $v (list "admin" "apikey" "api-key" "api_key" "changeit" "default" "demo" "example" "key" "pass" "password" "placeholder" "secret" "test" "todo" "token" "xxx" "your-api-key" "your-key")) }}true{{ end }}
+{{- end }}
+
 {{- define "switchyard.routesConfigMapName" -}}
 {{- printf "%s-routes" (include "switchyard.fullname" . | trunc 56 | trimSuffix "-") }}
 {{- end }}
@@ -167,6 +180,19 @@ every render; each failure names the values to change.
 {{- end }}
 {{- if and .Values.podDisruptionBudget.enabled (not (kindIs "invalid" .Values.podDisruptionBudget.minAvailable)) (not (kindIs "invalid" .Values.podDisruptionBudget.maxUnavailable)) }}
 {{- fail "switchyard: set only one of podDisruptionBudget.minAvailable and podDisruptionBudget.maxUnavailable (set the other to null)." }}
+{{- end }}
+{{- if not .Values.allowDemoKeys }}
+{{- range .Values.apiKeys.keys }}
+{{- if include "switchyard.isPlaceholder" . }}
+{{- fail "switchyard: apiKeys.keys holds a known placeholder (such as demo-key or CHANGE-ME-...); set real client keys, or allowDemoKeys=true for a demo." }}
+{{- end }}
+{{- end }}
+{{- if include "switchyard.isPlaceholder" .Values.adminKey.value }}
+{{- fail "switchyard: adminKey.value is a known placeholder (such as demo-admin or CHANGE-ME-...); set a real admin key, or allowDemoKeys=true for a demo." }}
+{{- end }}
+{{- end }}
+{{- if and .Values.secretsKey.previousExistingSecretKey (not .Values.secretsKey.existingSecret) }}
+{{- fail "switchyard: secretsKey.previousExistingSecretKey needs secretsKey.existingSecret (previous keys are read from that Secret)." }}
 {{- end }}
 {{- if eq (int .Values.service.port) (int .Values.service.adminPort) }}
 {{- fail "switchyard: service.port and service.adminPort must differ." }}
