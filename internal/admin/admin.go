@@ -60,7 +60,7 @@ func New(o Options) http.Handler {
 		e.GET("/admin/ui/*path", gin.WrapH(http.StripPrefix("/admin/ui", o.UI)))
 	}
 	h := &handlers{o: o}
-	g := e.Group("/admin", h.auth)
+	g := e.Group("/admin", limitBody, h.audit, h.auth)
 	g.GET("/accounts", h.accounts)
 	g.POST("/accounts/:id/disable", h.disable)
 	g.POST("/accounts/:id/enable", h.enable)
@@ -89,11 +89,7 @@ func (h *handlers) auth(c *gin.Context) {
 		fail(c, http.StatusForbidden, "the admin API is disabled: set SWITCHYARD_ADMIN_KEY to enable it")
 		return
 	}
-	a := c.GetHeader("Authorization")
-	tok := ""
-	if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
-		tok = strings.TrimSpace(a[7:])
-	}
+	tok := bearer(c)
 	want := sha256.Sum256([]byte(h.o.Key))
 	got := sha256.Sum256([]byte(tok))
 	if tok == "" || subtle.ConstantTimeCompare(want[:], got[:]) != 1 {
@@ -101,6 +97,15 @@ func (h *handlers) auth(c *gin.Context) {
 		return
 	}
 	c.Next()
+}
+
+// bearer is the key of an Authorization: Bearer header, or "".
+func bearer(c *gin.Context) string {
+	a := c.GetHeader("Authorization")
+	if len(a) > 7 && strings.EqualFold(a[:7], "bearer ") {
+		return strings.TrimSpace(a[7:])
+	}
+	return ""
 }
 
 // AccountView is one account in GET /admin/accounts.
@@ -168,7 +173,9 @@ func (h *handlers) disable(c *gin.Context) {
 	var body struct {
 		Reason string `json:"reason"`
 	}
-	_ = c.ShouldBindJSON(&body)
+	if !optionalJSON(c, &body) {
+		return
+	}
 	if err := h.o.Sched.Disable(c.Request.Context(), id, body.Reason); err != nil {
 		h.storeError(c, err)
 		return
@@ -225,6 +232,7 @@ func (h *handlers) putScheduling(c *gin.Context) {
 		return
 	}
 	if body.Mode != nil {
+		c.Set(auditTarget, *body.Mode)
 		m, ok := schedule.ParseMode(*body.Mode)
 		if !ok {
 			fail(c, http.StatusBadRequest, "mode must be CacheFirst, Balance or PerformanceFirst")
@@ -254,6 +262,7 @@ func (h *handlers) putFixed(c *gin.Context) {
 		fail(c, http.StatusBadRequest, "body must be {\"account_id\": \"...\"}")
 		return
 	}
+	c.Set(auditTarget, body.AccountID)
 	if !h.known(c, body.AccountID) {
 		return
 	}

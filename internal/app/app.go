@@ -147,6 +147,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		Keys: server.NewKeys(cfg.APIKeys), MaxBodyBytes: int64(cfg.MaxBodyBytes), Dispatch: disp,
 		Models: &modelList{pools: pools, table: table}, Health: health, Log: log,
 		Observe: obs.observe, Middleware: obs.middleware(), CaptureBytes: capture,
+		InFlight: server.InFlightLimits{Global: int64(cfg.MaxInFlight), PerKey: int64(cfg.MaxInFlightPerKey)},
 	})
 	adm := admin.New(admin.Options{Key: cfg.AdminKey, Sched: sched, Pool: pools.Current, Log: log,
 		Metrics: obs.metrics.Handler(), Extra: obs.adminRoutes, InFlight: obs.observer.InFlight,
@@ -163,7 +164,8 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		return fmt.Errorf("listen %s: %w", cfg.AdminAddr, err)
 	}
 	apiSrv := &http.Server{Handler: api, ReadHeaderTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
-	admSrv := &http.Server{Handler: adm, ReadHeaderTimeout: 10 * time.Second}
+	admSrv := &http.Server{Handler: adm, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 60 * time.Second,
+		MaxHeaderBytes: 64 << 10}
 	fmt.Fprintf(env.Stdout, "LISTENING %s\nADMIN %s\n", apiLn.Addr(), admLn.Addr())
 	log.Info("switchyard serving", slog.String("version", env.Version), slog.String("listen", apiLn.Addr().String()),
 		slog.String("admin", admLn.Addr().String()), slog.String("store", st.String()), slog.Int("accounts", pools.Current().Len()))

@@ -197,6 +197,17 @@ func TestOAuthInvalidGrantDisablesTheAccount(t *testing.T) {
 	if !disabled || reason != "invalid_grant: refresh token revoked or expired" {
 		t.Fatalf("ge-oauth disabled=%v reason=%q; want disabled for invalid_grant", disabled, reason)
 	}
+	// The operator sees why the attempt failed: the refused refresh, not
+	// only a reason class.
+	var failed string
+	for _, l := range strings.Split(h.logs.String(), "\n") {
+		if strings.Contains(l, `"attempt failed"`) && strings.Contains(l, `"account":"ge-oauth"`) {
+			failed = l
+		}
+	}
+	if !strings.Contains(failed, "invalid_grant") {
+		t.Errorf("no attempt-failed log line naming invalid_grant for ge-oauth; got %q", failed)
+	}
 	// Disabled for every request: the next one does not try the OAuth account.
 	before := tokens.count()
 	resp, _ = h.do("POST", geminiGenerate, geminiBody("again"), geminiHdr)

@@ -39,8 +39,10 @@ type Config struct {
 	ListenAddr string `envconfig:"SWITCHYARD_LISTEN_ADDR" default:":8045"`
 
 	// AdminAddr is the host:port of the operator listener (/admin/..., /metrics).
-	// Default ":8046".
-	AdminAddr string `envconfig:"SWITCHYARD_ADMIN_ADDR" default:":8046"`
+	// Default "127.0.0.1:8046": loopback only, so an operator API is never
+	// exposed by accident; deployments set ":8046" where a probe or a
+	// Prometheus scrape needs it.
+	AdminAddr string `envconfig:"SWITCHYARD_ADMIN_ADDR" default:"127.0.0.1:8046"`
 
 	// AccountsFile is the path of the account pool file (YAML or JSON). It is
 	// re-read on change. Default: none.
@@ -118,15 +120,25 @@ type Config struct {
 	// Default 0.
 	QuotaProtection float64 `envconfig:"SWITCHYARD_QUOTA_PROTECTION" default:"0"`
 
-	// MaxBodyBytes is the largest accepted request body, in bytes; larger
-	// bodies get 413. Accepts plain bytes or a KiB, MiB, GiB, KB, MB or GB
 	// QuotaPollInterval is how often the remaining quota of each codeassist
 	// account is read from Code Assist (jittered; one replica per account at
 	// a time); 0 turns the reads off. Default 5m.
 	QuotaPollInterval time.Duration `envconfig:"SWITCHYARD_QUOTA_POLL_INTERVAL" default:"5m"`
 
+	// MaxBodyBytes is the largest accepted request body, in bytes; larger
+	// bodies get 413. Accepts plain bytes or a KiB, MiB, GiB, KB, MB or GB
 	// suffix. Default 32MiB.
 	MaxBodyBytes ByteSize `envconfig:"SWITCHYARD_MAX_BODY_BYTES" default:"32MiB"`
+
+	// MaxInFlight caps the client requests one replica serves at once (open
+	// streams included); beyond it a request gets 503 with Retry-After. 0 is
+	// no cap. Default 4096.
+	MaxInFlight int `envconfig:"SWITCHYARD_MAX_IN_FLIGHT" default:"4096"`
+
+	// MaxInFlightPerKey caps the requests one client key has in flight on one
+	// replica; beyond it a request gets 429 with Retry-After. 0 is no cap.
+	// Default 512.
+	MaxInFlightPerKey int `envconfig:"SWITCHYARD_MAX_IN_FLIGHT_PER_KEY" default:"512"`
 
 	// LogLevel is debug, info, warn or error. Default "info".
 	LogLevel string `envconfig:"SWITCHYARD_LOG_LEVEL" default:"info"`
@@ -207,6 +219,8 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("max_attempts", c.MaxAttempts),
 		slog.Float64("quota_protection", c.QuotaProtection),
 		slog.String("max_body_bytes", c.MaxBodyBytes.String()),
+		slog.Int("max_in_flight", c.MaxInFlight),
+		slog.Int("max_in_flight_per_key", c.MaxInFlightPerKey),
 		slog.String("log_level", c.LogLevel),
 		slog.String("log_format", c.LogFormat),
 		slog.Duration("connect_timeout", c.ConnectTimeout),

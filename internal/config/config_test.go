@@ -51,7 +51,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	want := Config{
 		ListenAddr:            "127.0.0.1:8045",
-		AdminAddr:             ":8046",
+		AdminAddr:             "127.0.0.1:8046",
 		RedisFailureMode:      "open",
 		SchedulingMode:        "Balance",
 		MaxWait:               60 * time.Second,
@@ -60,6 +60,8 @@ func TestLoadDefaults(t *testing.T) {
 		MaxAttempts:           3,
 		QuotaPollInterval:     5 * time.Minute,
 		MaxBodyBytes:          32 << 20,
+		MaxInFlight:           4096,
+		MaxInFlightPerKey:     512,
 		LogLevel:              "info",
 		LogFormat:             "json",
 		ConnectTimeout:        10 * time.Second,
@@ -106,6 +108,8 @@ func TestLoadOverrides(t *testing.T) {
 		"SWITCHYARD_KEEPALIVE_INTERVAL":      "6s",
 		"SWITCHYARD_SHUTDOWN_GRACE":          "7s",
 		"SWITCHYARD_RATE_LIMIT_GRACE":        "0s",
+		"SWITCHYARD_MAX_IN_FLIGHT":           "10",
+		"SWITCHYARD_MAX_IN_FLIGHT_PER_KEY":   "0",
 	})
 	got, err := Load()
 	if err != nil {
@@ -129,6 +133,7 @@ func TestLoadOverrides(t *testing.T) {
 		QuotaProtection:       0.1,
 		QuotaPollInterval:     5 * time.Minute,
 		MaxBodyBytes:          1 << 20,
+		MaxInFlight:           10,
 		LogLevel:              "debug",
 		LogFormat:             "text",
 		ConnectTimeout:        time.Second,

@@ -130,6 +130,12 @@ func (c Config) validate(keysFileOK bool) []*settingError {
 	if math.IsNaN(c.QuotaProtection) || c.QuotaProtection < 0 || c.QuotaProtection >= 1 {
 		add(envQuotaProtection, "must be at least 0 and below 1, got %v", c.QuotaProtection)
 	}
+	if c.MaxInFlight < 0 {
+		add("SWITCHYARD_MAX_IN_FLIGHT", "must not be negative (0 is no cap), got %d", c.MaxInFlight)
+	}
+	if c.MaxInFlightPerKey < 0 {
+		add("SWITCHYARD_MAX_IN_FLIGHT_PER_KEY", "must not be negative (0 is no cap), got %d", c.MaxInFlightPerKey)
+	}
 	if c.MaxBodyBytes <= 0 {
 		add(envMaxBodyBytes, "must be positive, got %d", int64(c.MaxBodyBytes))
 	}

@@ -40,6 +40,9 @@ type tryResult struct {
 	firstData [][]byte
 	// brokenMsg is set when a committed stream ended with an error event.
 	brokenMsg string
+	// secrets are the attempt's credentials, scrubbed from any upstream
+	// error text before it can reach the client.
+	secrets []string
 }
 
 // errorBodyLimit bounds how much of an upstream error body is read.
@@ -61,10 +64,12 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, lg *leg) *tryR
 		return tr
 	}
 	tr.resp = resp
+	tr.secrets = secretsOf(a, resp.Request)
 	tr.obs.status = resp.StatusCode
 	tr.quota = quotaFromHeaders(resp.Header, time.Now())
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		tr.body, _ = io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
+		tr.body = scrubSecrets(tr.body, tr.secrets)
 		tr.obs.hint = retry.ParseHint(resp.StatusCode, resp.Header, tr.body, time.Now())
 		tr.obs.signature = retry.IsSignatureError(resp.StatusCode, tr.body)
 		tr.errMsg = fmt.Sprintf("upstream %s answered %d", a.Provider, resp.StatusCode)
@@ -143,7 +148,7 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult) {
 				p.next()
 				continue
 			case sse.KindError:
-				tr.body = append([]byte(nil), it.ev.Data...)
+				tr.body = scrubSecrets(append([]byte(nil), it.ev.Data...), tr.secrets)
 				tr.obs.status = inBandStatus(tr.body)
 				tr.obs.hint = retry.ParseHint(tr.obs.status, http.Header{}, tr.body, time.Now())
 				tr.errMsg = fmt.Sprintf("upstream %s: error event before any content", tr.acct.Provider)

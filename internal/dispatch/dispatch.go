@@ -224,6 +224,7 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		}
 		d.report(ctx, req, rt, acct, lease, v, tr, n > 0)
 		if v.action != actSucceed {
+			d.logFailure(ctx, req, n, tr, v)
 			end(AttemptEnd{Status: tr.obs.status, Outcome: v.action.String(), Reason: string(v.reason), Error: tr.errMsg})
 		}
 		switch v.action {
@@ -274,7 +275,33 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 	if last == nil {
 		return fail(llm.Errorf(llm.KindUnavailable, "no account could be tried"))
 	}
-	return fail(last.clientError(d.Policy.MaxAttempts))
+	return fail(last.clientError(len(res.Attempts)))
+}
+
+// logFailure writes one line per failed attempt with its cause, so operators
+// see why an account fails (a refused token refresh, a refused connection)
+// and not only the reason class. The cause is the transport error, without
+// URLs or credentials; an upstream error body is never logged, since it may
+// quote the prompt.
+func (d *Dispatcher) logFailure(ctx context.Context, req *Request, n int, tr *tryResult, v verdict) {
+	attrs := []slog.Attr{
+		slog.String("request_id", req.RequestID),
+		slog.Int("attempt", n+1),
+		slog.String("account", tr.acct.ID),
+		slog.Int("status", tr.obs.status),
+		slog.String("outcome", v.action.String()),
+		slog.String("reason", string(v.reason)),
+		slog.String("summary", tr.errMsg),
+	}
+	if tr.err != nil {
+		cause := scrubSecrets([]byte(tr.err.Error()), secretsOf(tr.acct, nil))
+		attrs = append(attrs, slog.String("cause", string(cause[:min(len(cause), 512)])))
+	}
+	lvl := slog.LevelWarn
+	if v.action == actPassThrough {
+		lvl = slog.LevelInfo // the client's own error, not the account's
+	}
+	d.Log.LogAttrs(ctx, lvl, "attempt failed", attrs...)
 }
 
 // pick selects the account of attempt n, waiting when the policy allows.

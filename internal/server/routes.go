@@ -76,7 +76,7 @@ func (s *Server) anthropic(c *gin.Context, op upstream.Op, route string) {
 func (s *Server) gemini(c *gin.Context) {
 	model, method, ok := gemini.ParseModelPath(c.Param("action"))
 	if !ok {
-		dispatch.WriteError(c.Writer, llm.Gemini, llm.Errorf(llm.KindNotFound, "unknown method in %s", c.Request.URL.Path))
+		dispatch.WriteError(c.Writer, llm.Gemini, llm.Errorf(llm.KindNotFound, "unknown method in %s", clip(c.Request.URL.Path, 256)))
 		return
 	}
 	body, ok := s.readBody(c, llm.Gemini)

@@ -51,6 +51,8 @@ type Options struct {
 	// CaptureBytes > 0 keeps that much of each request body in the Record
 	// (operator-enabled body capture for the request log).
 	CaptureBytes int
+	// InFlight caps the requests served at once, in all and per client key.
+	InFlight InFlightLimits
 }
 
 // Record describes one served client request for logs and the request log.
@@ -71,12 +73,13 @@ type Server struct {
 	opts     Options
 	engine   *gin.Engine
 	draining atomic.Bool
+	inflight *inFlight
 }
 
 // New builds the client API.
 func New(o Options) *Server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{opts: o, engine: gin.New()}
+	s := &Server{opts: o, engine: gin.New(), inflight: &inFlight{limits: o.InFlight}}
 	e := s.engine
 	e.ContextWithFallback = true
 	e.UseRawPath = true
@@ -90,7 +93,7 @@ func New(o Options) *Server {
 	// Claude Code telemetry: never routed upstream.
 	e.POST("/api/event_logging/batch", func(c *gin.Context) { c.Status(http.StatusOK) })
 
-	oa := e.Group("", s.auth(llm.OpenAI))
+	oa := e.Group("", s.auth(llm.OpenAI), s.limit(llm.OpenAI))
 	for _, p := range []string{"/v1/chat/completions", "/chat/completions"} {
 		oa.POST(p, s.openAIChat)
 	}
@@ -98,19 +101,19 @@ func New(o Options) *Server {
 		oa.POST(p, s.openAIResponses)
 	}
 	e.GET("/v1/models", s.listModels)
-	an := e.Group("", s.auth(llm.Anthropic))
+	an := e.Group("", s.auth(llm.Anthropic), s.limit(llm.Anthropic))
 	an.POST("/v1/messages", s.anthropicMessages)
 	an.POST("/v1/messages/count_tokens", s.anthropicCount)
-	ge := e.Group("", s.auth(llm.Gemini))
+	ge := e.Group("", s.auth(llm.Gemini), s.limit(llm.Gemini))
 	ge.POST("/v1beta/models/*action", s.gemini)
 	ge.POST("/v1/models/*action", s.gemini)
 	ge.GET("/v1beta/models", s.geminiModels)
 	e.NoRoute(func(c *gin.Context) {
 		p := guessProtocol(c.Request)
-		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindNotFound, "no route for %s %s", c.Request.Method, c.Request.URL.Path))
+		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindNotFound, "no route for %s %s", clip(c.Request.Method, 16), clip(c.Request.URL.Path, 256)))
 	})
 	e.NoMethod(func(c *gin.Context) {
-		dispatch.WriteError(c.Writer, guessProtocol(c.Request), llm.Errorf(llm.KindNotFound, "no route for %s %s", c.Request.Method, c.Request.URL.Path))
+		dispatch.WriteError(c.Writer, guessProtocol(c.Request), llm.Errorf(llm.KindNotFound, "no route for %s %s", clip(c.Request.Method, 16), clip(c.Request.URL.Path, 256)))
 	})
 	return s
 }
@@ -174,6 +177,13 @@ func (s *Server) recoverer(c *gin.Context) {
 
 func (s *Server) auth(p llm.Protocol) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if s.opts.Keys.Open() {
+			if e := browserGuard(c.Request); e != nil {
+				dispatch.WriteError(c.Writer, p, e)
+				c.Abort()
+				return
+			}
+		}
 		id, ok := s.opts.Keys.Check(presentedKey(c.Request))
 		if !ok {
 			dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindAuthentication, "invalid or missing API key for this gateway"))
@@ -186,10 +196,13 @@ func (s *Server) auth(p llm.Protocol) gin.HandlerFunc {
 }
 
 // readBody reads the whole body, refusing (413) beyond the limit without
-// reading further, and checking the content type.
+// reading further, and checking the content type and the nesting depth.
 func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 	r := c.Request
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.Contains(strings.ToLower(ct), "json") {
+	ct := r.Header.Get("Content-Type")
+	if (ct != "" || s.opts.Keys.Open()) && !jsonMediaType(ct) {
+		// Without client keys a JSON content type is required: browsers
+		// send the other types cross-origin without asking first.
 		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindUnsupportedType, "content type %q is not supported; send application/json", trimCT(ct)))
 		return nil, false
 	}
@@ -218,6 +231,10 @@ func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindInvalidRequest, "request body is empty"))
 		return nil, false
 	}
+	if e := checkDepth(body); e != nil {
+		dispatch.WriteError(c.Writer, p, e)
+		return nil, false
+	}
 	return body, true
 }
 
@@ -244,6 +261,10 @@ func guessProtocol(r *http.Request) llm.Protocol {
 
 // serve runs the dispatcher and records the request.
 func (s *Server) serve(c *gin.Context, req *dispatch.Request, route string) {
+	if e := checkModel(req.Model); e != nil {
+		dispatch.WriteError(c.Writer, req.Protocol, e)
+		return
+	}
 	start := time.Now()
 	req.RequestID = c.GetString("request_id")
 	req.Scope = c.GetString("scope")

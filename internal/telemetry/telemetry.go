@@ -78,10 +78,26 @@ func setup(ctx context.Context, serviceVersion string, lookup func(string) (stri
 	}
 	// No WithSampler: the SDK then reads OTEL_TRACES_SAMPLER(_ARG) and
 	// defaults to parentbased_always_on.
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res),
+		sdktrace.WithRawSpanLimits(SpanLimits()))
 	t := FromProvider(tp)
 	t.shutdown = tp.Shutdown
 	return t, nil
+}
+
+// MaxAttributeLength bounds every string attribute of a span unless
+// OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT says otherwise: paths, user agents
+// and other client-controlled text must not grow the trace export.
+const MaxAttributeLength = 1024
+
+// SpanLimits are the SDK's limits (from the OTEL_SPAN_* variables) with a
+// bounded attribute length when none is set.
+func SpanLimits() sdktrace.SpanLimits {
+	sl := sdktrace.NewSpanLimits()
+	if sl.AttributeValueLengthLimit <= 0 {
+		sl.AttributeValueLengthLimit = MaxAttributeLength
+	}
+	return sl
 }
 
 // newExporter builds the OTLP trace exporter of the protocol; the exporters

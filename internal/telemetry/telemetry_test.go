@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/switchyard-gw/switchyard/internal/telemetry"
 	"github.com/switchyard-gw/switchyard/internal/telemetry/telemetrytest"
 )
@@ -15,7 +17,7 @@ import (
 func clearOTEL(t *testing.T) {
 	for _, k := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
 		"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_SDK_DISABLED",
-		"OTEL_TRACES_EXPORTER", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_SAMPLER"} {
+		"OTEL_TRACES_EXPORTER", "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_SAMPLER"} {
 		t.Setenv(k, "")
 	}
 }
@@ -86,6 +88,8 @@ func TestExportFromEnv(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, span := tel.Tracer().Start(context.Background(), "chat gpt-4o-2024-08-06")
+			// A client-controlled attribute of 1 MiB is cut at the limit.
+			span.SetAttributes(attribute.String("url.path", strings.Repeat("a", 1<<20)))
 			span.End()
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
@@ -95,6 +99,9 @@ func TestExportFromEnv(t *testing.T) {
 			spans := r.Spans()
 			if len(spans) != 1 || spans[0].Name != "chat gpt-4o-2024-08-06" {
 				t.Fatalf("received %d spans: %+v", len(spans), spans)
+			}
+			if got := len(spans[0].Attr("url.path")); got != telemetry.MaxAttributeLength {
+				t.Errorf("url.path exported with %d bytes, want %d", got, telemetry.MaxAttributeLength)
 			}
 			res := spans[0].Resource
 			if res["service.name"] != "switchyard" || res["service.version"] != "1.2.3" ||
