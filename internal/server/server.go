@@ -238,6 +238,9 @@ func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 	return body, true
 }
 
+// maxLoggedError bounds the error text of a request in logs and the request log.
+const maxLoggedError = 512
+
 // bodyReadTimeout bounds reading one request body.
 const bodyReadTimeout = 2 * time.Minute
 
@@ -269,6 +272,9 @@ func (s *Server) serve(c *gin.Context, req *dispatch.Request, route string) {
 	req.RequestID = c.GetString("request_id")
 	req.Scope = c.GetString("scope")
 	res := s.opts.Dispatch.Serve(c.Request.Context(), c.Writer, req)
+	// Error texts may quote client input (a field value a decoder refused):
+	// bounded before they reach the log line and the request log.
+	res.Error = clip(res.Error, maxLoggedError)
 	rec := Record{RequestID: req.RequestID, Protocol: req.Protocol, Route: route, Model: req.Model, Stream: req.Stream, Result: res, Duration: time.Since(start)}
 	if n := s.opts.CaptureBytes; n > 0 {
 		rec.RequestBody = req.Body[:min(n+1, len(req.Body))]
