@@ -44,7 +44,11 @@ func OpenAI(body []byte, header http.Header) string {
 	if s := trimmed(user); s != "" {
 		return id(kindUser, s)
 	}
+	// Codex sends its session id as session_id, newer builds as session-id.
 	if s := headerValue(header, "session_id"); s != "" {
+		return id(kindCodex, s)
+	}
+	if s := headerValue(header, "session-id"); s != "" {
 		return id(kindCodex, s)
 	}
 	if parts := firstQualifying(messages, openAIMinText+1, openAITexts); parts != nil {

@@ -19,6 +19,7 @@ func TestOpenAI(t *testing.T) {
 		{"numeric user", `{"user":42,"messages":[` + first + `]}`, nil, id(kindUser, "42")},
 		{"codex header", `{"messages":[` + first + `]}`, header("session_id", "s1"), id(kindCodex, "s1")},
 		{"codex header non-canonical key", `{"messages":[` + first + `]}`, http.Header{"session_id": {"s1"}}, id(kindCodex, "s1")},
+		{"codex session-id header", `{"input":[` + first + `]}`, header("session-id", "s1"), id(kindCodex, "s1")},
 		{"empty explicit ids ignored", `{"prompt_cache_key":"","user":" ","messages":[` + first + `]}`, header("session_id", ""), byFirst},
 		{"first user message", `{"messages":[{"role":"system","content":"You are helpful and terse."},` + first + `,{"role":"user","content":"and tomorrow?"}]}`, nil, byFirst},
 		{"developer skipped", `{"messages":[{"role":"developer","content":"Answer tersely please."},` + first + `]}`, nil, byFirst},
