@@ -62,6 +62,7 @@ type cliRun struct {
 	args    []string
 	env     map[string]string
 	workDir string
+	tmpDir  string // the CLI's TMPDIR
 }
 
 type cliResult struct {
@@ -71,12 +72,16 @@ type cliResult struct {
 }
 
 func (r cliRun) run(ctx context.Context) cliResult {
+	if err := os.MkdirAll(r.tmpDir, 0o700); err != nil {
+		return cliResult{err: fmt.Errorf("tmp dir: %w", err)}
+	}
 	ctx, cancel := context.WithTimeout(ctx, cliTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, r.bin, r.args...)
 	cmd.Dir = r.workDir
 	cmd.Stdin = nil // /dev/null: no CLI waits for input
-	env := []string{"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8", "TERM=dumb", "NO_COLOR=1", "CI=true"}
+	env := []string{"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8", "TERM=dumb", "NO_COLOR=1", "CI=true",
+		"TMPDIR=" + r.tmpDir}
 	for k, v := range r.env {
 		env = append(env, k+"="+v)
 	}
@@ -156,6 +161,7 @@ func geminiRun(t *testing.T, bin, gateway, model, home, workDir, prompt string) 
 			"GEMINI_API_KEY":             clientKey,
 			"GOOGLE_GEMINI_BASE_URL":     gateway,
 			"GEMINI_CLI_TRUST_WORKSPACE": "true",
+			"GEMINI_CLI_NO_RELAUNCH":     "true", // no second Node process with a larger heap
 		},
 	}
 }

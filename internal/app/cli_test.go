@@ -77,8 +77,14 @@ func runCLILoop(t *testing.T, h *harness, bin string, c cliCell) {
 	default:
 		run = codexRun(t, bin, h.base, c.model, home, work, prompt)
 	}
+	run.tmpDir = filepath.Join(home, "tmp")
 	res := run.run(context.Background())
 	steps := loopRecords(h, token)
+	for _, r := range h.fake.Requests() {
+		if strings.Contains(string(r.Body), token) && r.Status != 200 {
+			t.Errorf("a request of this loop got %d: %s %s (model %q)", r.Status, r.Provider, r.Path, r.Model)
+		}
+	}
 	t.Logf("%s on %s: %s, %s", c.client, c.provider, res.took.Round(time.Millisecond), describeSteps(steps))
 	report := func() string {
 		return fmt.Sprintf("\nsteps seen: %s\nstdout:\n%s\nstderr (tail):\n%s", describeSteps(steps), res.stdout, tail(res.stderr, 3000))
@@ -127,18 +133,18 @@ func tail(s string, n int) string {
 	return "…" + s[len(s)-n:]
 }
 
-// checkLoopSteps asserts what the provider saw: every step once or more, all
+// checkLoopSteps asserts what the provider saw: every step exactly once, all
 // answered 200 by one account of the cell's provider with the mapped model,
 // the same reasoning setting throughout, and at the last step a history whose
 // three loop calls (two in one turn, one after) are each paired with a result
 // carrying the planted file content.
 func checkLoopSteps(t *testing.T, c cliCell, steps []loopStep, contents map[string]string, report func() string) {
 	t.Helper()
-	seen := map[int]bool{}
+	seen := map[int]int{}
 	accounts := map[string]bool{}
 	reasoning := map[string]bool{}
 	for _, s := range steps {
-		seen[s.step.Step] = true
+		seen[s.step.Step]++
 		accounts[s.rec.Credential] = true
 		reasoning[s.step.Reasoning] = true
 		if s.rec.Status != 200 || s.rec.Provider != c.provider || s.rec.Model != c.target {
@@ -147,8 +153,8 @@ func checkLoopSteps(t *testing.T, c cliCell, steps []loopStep, contents map[stri
 		}
 	}
 	for _, n := range []int{1, 2, 3} {
-		if !seen[n] {
-			t.Errorf("the provider never saw step %d of the loop%s", n, report())
+		if seen[n] != 1 {
+			t.Errorf("the provider saw step %d of the loop %d times; want once%s", n, seen[n], report())
 			return
 		}
 	}
@@ -158,13 +164,12 @@ func checkLoopSteps(t *testing.T, c cliCell, steps []loopStep, contents map[stri
 	if len(reasoning) != 1 || reasoning[""] {
 		t.Errorf("reasoning settings across the steps: %v; want one, the same on every step%s", keys(reasoning), report())
 	}
-	last := steps[len(steps)-1]
+	var calls []fakeupstream.LoopCall
 	for _, s := range steps {
 		if s.step.Step == 3 {
-			last = s
+			calls = s.step.LoopCalls()
 		}
 	}
-	calls := last.step.LoopCalls()
 	if len(calls) != 3 {
 		t.Fatalf("the final step's history holds %d loop calls; want 3: %+v%s", len(calls), calls, report())
 	}
