@@ -130,6 +130,11 @@ type Account struct {
 	// to the provider.
 	Models   []string
 	Disabled bool
+	// Capabilities overrides the gateway's table of what the account's
+	// models accept when a request is translated for them: "reasoning"
+	// (reasoning_effort, thinking) and "sampling" (temperature, top_p, top_k)
+	// set true or false. Empty: the table decides.
+	Capabilities map[string]bool
 	// Index is the account's position in the file.
 	Index int
 }

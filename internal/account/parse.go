@@ -93,6 +93,7 @@ type rawAccount struct {
 	Models                                              []string
 	OAuth                                               *rawOAuth
 	Disabled                                            bool
+	Capabilities                                        map[string]bool
 }
 
 // rawOAuth is an entry's oauth block as written in the file.
@@ -120,7 +121,7 @@ func parseEntry(i int, raw json.RawMessage, lookupEnv func(string) (string, bool
 	e.decodeFields("", fields, map[string]any{
 		"id": &r.ID, "email": &r.Email, "provider": &r.Provider, "base_url": &r.BaseURL,
 		"api_key": &r.APIKey, "tier": &r.Tier, "models": &r.Models, "oauth": &oauthFields, "disabled": &r.Disabled,
-		"project": &r.Project,
+		"project": &r.Project, "capabilities": &r.Capabilities,
 	})
 	if oauthFields != nil {
 		o := &rawOAuth{}
@@ -163,6 +164,8 @@ func typeHint(dst any) string {
 		return "must be a list of strings"
 	case *bool:
 		return "must be true or false"
+	case *map[string]bool:
+		return "must be a mapping of capability names to true or false"
 	case *map[string]json.RawMessage:
 		return "must be a mapping with token_url, client_id, client_secret and refresh_token"
 	}

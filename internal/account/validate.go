@@ -37,6 +37,10 @@ func (e *entry) str(field, raw string) (string, bool) {
 	return v, true
 }
 
+// capabilityNames are the names an account's capabilities may set (the
+// translators' table in package protocol has the same two).
+func capabilityNames() []string { return []string{"reasoning", "sampling"} }
+
 // build expands and validates a decoded entry into an Account. Fields that
 // fail are left empty; the problems say why.
 func (e *entry) build(index int, r *rawAccount, hasAPIKey bool) *Account {
@@ -95,6 +99,16 @@ func (e *entry) build(index int, r *rawAccount, hasAPIKey bool) *Account {
 		}
 	}
 	e.codeAssist(a, r)
+	for _, k := range sortedKeys(r.Capabilities) {
+		if !slices.Contains(capabilityNames(), k) {
+			e.addf("capabilities."+k, "unknown capability (want %s)", strings.Join(capabilityNames(), " or "))
+			continue
+		}
+		if a.Capabilities == nil {
+			a.Capabilities = map[string]bool{}
+		}
+		a.Capabilities[k] = r.Capabilities[k]
+	}
 
 	for j, m := range r.Models {
 		field := fmt.Sprintf("models[%d]", j)

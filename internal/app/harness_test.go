@@ -99,7 +99,10 @@ type harnessOpts struct {
 	redisURL string
 	fake     *fakeupstream.Server
 	fakeURL  string
-	tracer   trace.TracerProvider // nil: configured from OTEL_* (off in tests)
+	// lenient runs the fake without strict mode (which refuses what the real
+	// providers refuse); strict is the default.
+	lenient bool
+	tracer  trace.TracerProvider // nil: configured from OTEL_* (off in tests)
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -108,7 +111,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if o.fake != nil {
 		h.fake, h.fakeURL = o.fake, o.fakeURL
 	} else {
-		h.fake = fakeupstream.New(fakeupstream.Options{})
+		h.fake = fakeupstream.New(fakeupstream.Options{Strict: !o.lenient})
 		srv := httptest.NewServer(h.fake)
 		t.Cleanup(srv.Close)
 		h.fakeURL = srv.URL

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/switchyard-gw/switchyard/internal/account"
@@ -24,6 +25,7 @@ type leg struct {
 	parseCount  func([]byte) (int64, error)
 	translated  bool
 	provider    llm.Protocol
+	bodyKey     string // of the translated body in legs.bodies
 }
 
 // legs builds and caches the calls of one request: the fast-path call once,
@@ -35,7 +37,7 @@ type legs struct {
 	fast   *upstream.Call
 	fastC  bool
 	canon  *llm.Request
-	bodies map[llm.Protocol][]byte
+	bodies map[string][]byte // translated bodies by bodyKey
 }
 
 func newLegs(req *Request, mapped string, cl dialect) *legs {
@@ -74,7 +76,8 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 	}
 	p := llm.Protocol(a.Provider.Wire())
 	pc := providerCodecFor(p)
-	body, ok := ls.bodies[p]
+	key := bodyKey(p, a.Capabilities)
+	body, ok := ls.bodies[key]
 	if !ok {
 		h := d.historyFor(ctx, ls.canon, req.Protocol, p, req.Scope, req.SessionID)
 		var err error
@@ -84,17 +87,17 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 			}
 			body, err = pc.encodeCount(h, ls.mapped)
 		} else {
-			body, err = pc.encode(h, ls.mapped)
+			body, err = pc.encode(h, ls.mapped, a.Capabilities)
 		}
 		if err != nil {
 			return nil, llm.Errorf(llm.KindInvalidRequest, "the request cannot be expressed for a %s account: %v", p, err)
 		}
 		if ls.bodies == nil {
-			ls.bodies = map[llm.Protocol][]byte{}
+			ls.bodies = map[string][]byte{}
 		}
-		ls.bodies[p] = body
+		ls.bodies[key] = body
 	}
-	l := &leg{up: dialectFor(p), cl: ls.cl, translated: true, provider: p}
+	l := &leg{up: dialectFor(p), cl: ls.cl, translated: true, provider: p, bodyKey: key}
 	if req.Op == upstream.OpCountTokens {
 		l.call = upstream.Call{Op: upstream.OpCountTokens, Model: ls.mapped, Body: body}
 		l.countAnswer = clientCodecFor(req.Protocol, req.Op).countAnswer
@@ -130,5 +133,17 @@ func (ls *legs) repaired(l *leg, body []byte) {
 		ls.fast.Body = body
 		return
 	}
-	ls.bodies[l.provider] = body
+	ls.bodies[l.bodyKey] = body
+}
+
+// bodyKey names a translated body: one per provider, and one per capability
+// override (account.Account.Capabilities) an account of that provider sets.
+func bodyKey(p llm.Protocol, caps map[string]bool) string {
+	k := string(p)
+	for _, n := range protocol.CapabilityNames() {
+		if v, ok := caps[n]; ok {
+			k += "|" + n + "=" + strconv.FormatBool(v)
+		}
+	}
+	return k
 }

@@ -40,7 +40,9 @@ type clientCodec struct {
 
 // providerCodec is the provider side of a protocol's converters.
 type providerCodec struct {
-	encode     func(r *llm.Request, model string) ([]byte, error)
+	// encode renders the request for model; caps overrides the capability
+	// table (protocol.CapabilitiesFor) for the account.
+	encode     func(r *llm.Request, model string, caps map[string]bool) ([]byte, error)
 	newDecoder func() eventDecoder
 	// encodeCount and parseCount are nil when the provider cannot count.
 	encodeCount func(r *llm.Request, model string) ([]byte, error)
@@ -66,15 +68,15 @@ func clientCodecFor(p llm.Protocol, op upstream.Op) clientCodec {
 func providerCodecFor(p llm.Protocol) providerCodec {
 	switch p {
 	case llm.Anthropic:
-		return providerCodec{encode: anthropic.EncodeRequest,
+		return providerCodec{encode: anthropic.EncodeRequestFor,
 			newDecoder:  func() eventDecoder { return anthropic.NewStreamDecoder() },
 			encodeCount: anthropic.EncodeCountRequest, parseCount: anthropic.ParseCountResponse}
 	case llm.Gemini:
-		return providerCodec{encode: gemini.EncodeRequest,
+		return providerCodec{encode: gemini.EncodeRequestFor,
 			newDecoder:  func() eventDecoder { return gemini.NewStreamDecoder() },
 			encodeCount: gemini.EncodeCountRequest, parseCount: gemini.ParseCountResponse}
 	}
-	return providerCodec{encode: openai.EncodeRequest,
+	return providerCodec{encode: openai.EncodeRequestFor,
 		newDecoder: func() eventDecoder { return openai.NewStreamDecoder() }}
 }
 

@@ -43,7 +43,7 @@ func benchConversation() *llm.Request {
 func BenchmarkTranslateRequest(b *testing.B) {
 	conv := benchConversation()
 	for _, client := range benchProtocols {
-		body, err := providerCodecFor(client).encode(conv, "client-model")
+		body, err := providerCodecFor(client).encode(conv, "client-model", nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func BenchmarkTranslateRequest(b *testing.B) {
 					if e != nil {
 						b.Fatal(e)
 					}
-					if _, err := pc.encode(r, "provider-model"); err != nil {
+					if _, err := pc.encode(r, "provider-model", nil); err != nil {
 						b.Fatal(err)
 					}
 				}
