@@ -99,7 +99,7 @@ func Unwrap(data []byte) []byte {
 		return data
 	}
 	out := []byte(r.Raw)
-	if r.Get("responseId").Exists() {
+	if r.Get("responseId").String() != "" {
 		return out
 	}
 	if t := gjson.GetBytes(data, "traceId"); t.Type == gjson.String && t.Str != "" {

@@ -38,6 +38,7 @@ type Server struct {
 	faults faultList
 	limits *rateLimits
 	issued *issuedSignatures
+	ca     *codeAssistState // codeassist.go, google.go
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -53,6 +54,7 @@ func New(opts Options) *Server {
 		log:    newRecordLog(maxRecords, maxRecordedBytes),
 		limits: newRateLimits(),
 		issued: newIssuedSignatures(),
+		ca:     newCodeAssistState(),
 		closed: make(chan struct{}),
 	}
 	s.routes()
@@ -70,6 +72,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1beta/models/{model}", s.handleGeminiModel)
 	m.HandleFunc("POST /v1beta/models/{target}", s.handleGemini)
 	m.HandleFunc("POST /v1/models/{target}", s.handleGemini)
+	s.codeAssistRoutes(m)
 
 	m.HandleFunc("GET /_control/healthz", s.handleHealthz)
 	m.HandleFunc("GET /_control/requests", s.handleListRequests)
