@@ -40,7 +40,7 @@ install() {
 	if [[ -f "$manifest" ]]; then
 		have="$(node -p "require(process.argv[1]).version" "$manifest")"
 	fi
-	if [[ "$have" == "$version" && -x "$prefix/node_modules/.bin/$name" ]]; then
+	if [[ "$have" == "$version" ]] && "$prefix/node_modules/.bin/$name" --version >/dev/null 2>&1; then
 		log "$pkg $have already in $prefix"
 		return
 	fi

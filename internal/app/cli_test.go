@@ -119,9 +119,9 @@ func loopRecords(h *harness, token string) []loopStep {
 func describeSteps(steps []loopStep) string {
 	var parts []string
 	for _, s := range steps {
-		parts = append(parts, fmt.Sprintf("[step %d %s %s status %d account %s reasoning %s calls %d]",
+		parts = append(parts, fmt.Sprintf("[step %d %s %s status %d account %s reasoning %s tool %s calls %d]",
 			s.step.Step, s.rec.Provider, s.rec.Model, s.rec.Status, strings.TrimPrefix(s.rec.Credential, "upkey-secret-"),
-			s.step.Reasoning, len(s.step.Calls)))
+			s.step.Reasoning, s.step.Tool, len(s.step.Calls)))
 	}
 	return strings.Join(parts, " ")
 }
