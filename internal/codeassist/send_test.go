@@ -16,7 +16,9 @@ import (
 
 type staticTokens string
 
-func (s staticTokens) AccessToken(context.Context, *account.Account) (string, error) { return string(s), nil }
+func (s staticTokens) AccessToken(context.Context, *account.Account) (string, error) {
+	return string(s), nil
+}
 
 func testAccount(base string) *account.Account {
 	return &account.Account{ID: "ca", Provider: account.CodeAssist, BaseURL: base, Project: "p-1", Tier: account.Pro,
