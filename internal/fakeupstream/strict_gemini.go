@@ -46,9 +46,11 @@ func (s *issuedSignatures) lookup(id string) (string, bool) {
 	return sig, ok
 }
 
-// dummySignatures are the values Google documents for calls whose real
-// signature is unknown; the validator accepts them.
-var dummySignatures = map[string]bool{"skip_thought_signature_validator": true, "context_engineering_is_the_way_to_go": true}
+// dummySignature reports whether sig is one of the values Google documents
+// for calls whose real signature is unknown; the validator accepts them.
+func dummySignature(sig string) bool {
+	return sig == "skip_thought_signature_validator" || sig == "context_engineering_is_the_way_to_go"
+}
 
 // geminiStrict checks, as Gemini 3 does, the function calls of the current
 // turn (the model contents after the last user content with ordinary parts):
@@ -94,7 +96,7 @@ func (s *issuedSignatures) geminiStrict(root gjson.Result) (int, []byte) {
 						"thought_signature may lead to degraded model performance. Additional data, function call `default_api:%s` , "+
 						"position %d. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.",
 						fc.Get("name").Str, i+1))
-				case got.Str != want && !dummySignatures[got.Str]:
+				case got.Str != want && !dummySignature(got.Str):
 					return http.StatusBadRequest, googleError(http.StatusBadRequest, "Corrupted thought signature.")
 				}
 			}

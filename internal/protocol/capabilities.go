@@ -36,16 +36,13 @@ type family struct {
 	caps   Capabilities
 }
 
-var (
-	reasoningOnly = Capabilities{Reasoning: true}
-	samplingOnly  = Capabilities{Sampling: true}
-	everything    = Capabilities{Reasoning: true, Sampling: true}
-)
-
 // capabilityTable returns the rows of provider p, most specific first. Models
 // no row names get everything: the table only takes away what a family is
 // known to refuse.
 func capabilityTable(p llm.Protocol) []family {
+	reasoningOnly := Capabilities{Reasoning: true}
+	samplingOnly := Capabilities{Sampling: true}
+	everything := Capabilities{Reasoning: true, Sampling: true}
 	switch p {
 	case llm.OpenAI:
 		return []family{
@@ -84,7 +81,7 @@ func capabilityTable(p llm.Protocol) []family {
 // CapSampling) replaced by its value. Unknown override names are ignored (the
 // account file refuses them).
 func CapabilitiesFor(p llm.Protocol, model string, override map[string]bool) Capabilities {
-	c := everything
+	c := Capabilities{Reasoning: true, Sampling: true}
 	m := strings.ToLower(model)
 	m = m[strings.LastIndexByte(m, '/')+1:] // "models/gemini-…", "openai/gpt-…"
 	for _, f := range capabilityTable(p) {
@@ -94,7 +91,7 @@ func CapabilitiesFor(p llm.Protocol, model string, override map[string]bool) Cap
 		}
 	}
 	if strings.Contains(m, "codex") && p == llm.OpenAI {
-		c = reasoningOnly
+		c = Capabilities{Reasoning: true}
 	}
 	if v, ok := override[CapReasoning]; ok {
 		c.Reasoning = v

@@ -19,14 +19,13 @@ import (
 // not offered to providers of another protocol. Any other tool type is
 // refused, so that no tool is dropped silently.
 
-// builtinTools are the type prefixes of OpenAI's hosted tools.
-var builtinTools = []string{
-	"web_search", "file_search", "code_interpreter", "image_generation", "local_shell", "shell",
-	"computer", "mcp", "tool_search", "apply_patch",
-}
-
+// builtinTool reports whether typ is one of OpenAI's hosted tools (or a
+// dated variant of one, such as web_search_preview_2025_03_11).
 func builtinTool(typ string) bool {
-	for _, b := range builtinTools {
+	for _, b := range []string{
+		"web_search", "file_search", "code_interpreter", "image_generation", "local_shell", "shell",
+		"computer", "mcp", "tool_search", "apply_patch",
+	} {
 		if typ == b || strings.HasPrefix(typ, b+"_") {
 			return true
 		}
