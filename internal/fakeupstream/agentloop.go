@@ -169,8 +169,9 @@ func parseLoop(provider, path string, body []byte) (loopRequest, bool) {
 	return lr, true
 }
 
-// pair matches results to calls by id, or for calls without an id by
-// position among the id-less calls of the same turn.
+// pairing collects the calls of a history and matches each result to a call:
+// by id, or where either side has none (Gemini), to the first unanswered call
+// of the same name.
 type pairing struct {
 	calls []LoopCall
 	turn  int
@@ -285,13 +286,13 @@ func (lr loopRequest) answer(thinking bool) (answer, []toolCall, error) {
 
 // agentLoop answers a streaming loop request; it returns false, having sent
 // nothing, when the request is not one (no marker, not streaming, or no
-// usable tool before the final step).
+// read or shell tool offered).
 func (ex *exchange) agentLoop(stream bool) bool {
 	if !stream {
 		return false
 	}
 	lr, ok := parseLoop(ex.provider, ex.r.URL.Path, ex.body)
-	if !ok {
+	if !ok || lr.step.Tool == "" {
 		return false
 	}
 	lr.model = ex.model
