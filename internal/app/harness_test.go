@@ -99,10 +99,7 @@ type harnessOpts struct {
 	redisURL string
 	fake     *fakeupstream.Server
 	fakeURL  string
-	// lenient runs the fake without strict mode (which refuses what the real
-	// providers refuse); strict is the default.
-	lenient bool
-	tracer  trace.TracerProvider // nil: configured from OTEL_* (off in tests)
+	tracer   trace.TracerProvider // nil: configured from OTEL_* (off in tests)
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -111,7 +108,8 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if o.fake != nil {
 		h.fake, h.fakeURL = o.fake, o.fakeURL
 	} else {
-		h.fake = fakeupstream.New(fakeupstream.Options{Strict: !o.lenient})
+		// Strict: the fake refuses what the real providers refuse.
+		h.fake = fakeupstream.New(fakeupstream.Options{Strict: true})
 		srv := httptest.NewServer(h.fake)
 		t.Cleanup(srv.Close)
 		h.fakeURL = srv.URL
