@@ -62,3 +62,9 @@ func validVarName(name string) bool {
 	}
 	return true
 }
+
+// ExpandEnv replaces every ${VAR} in s as the accounts file does ("$${" for a
+// literal "${"), for other files that hold credentials (the client keys file).
+func ExpandEnv(s string, lookupEnv func(string) (string, bool)) (string, error) {
+	return expand(s, lookupEnv)
+}

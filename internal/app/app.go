@@ -21,6 +21,7 @@ import (
 
 	"github.com/switchyard-gw/switchyard/internal/account"
 	"github.com/switchyard-gw/switchyard/internal/admin"
+	"github.com/switchyard-gw/switchyard/internal/clientkey"
 	"github.com/switchyard-gw/switchyard/internal/config"
 	"github.com/switchyard-gw/switchyard/internal/console"
 	"github.com/switchyard-gw/switchyard/internal/credential"
@@ -142,9 +143,14 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 			MaxEventBytes: 16 << 20, MaxResponseBytes: 64 << 20, CaptureBytes: capture,
 		},
 	}
+	keys, err := clientkey.NewRegistry(cfg.EnvAPIKeys, cfg.APIKeysFile, env.LookupEnv, clientkey.NewRedisStore(st.Client, ""), log)
+	if err != nil {
+		return fmt.Errorf("client keys: %w", err)
+	}
+	keys.Refresh(ctx)
 	health := &health{store: st, failOpen: failOpen, pools: pools}
 	api := server.New(server.Options{
-		Keys: server.NewKeys(cfg.APIKeys), MaxBodyBytes: int64(cfg.MaxBodyBytes), Dispatch: disp,
+		Keys: keys, MaxBodyBytes: int64(cfg.MaxBodyBytes), Dispatch: disp,
 		Models: &modelList{pools: pools, table: table}, Health: health, Log: log,
 		Observe: obs.observe, Middleware: obs.middleware(), CaptureBytes: capture,
 		InFlight: server.InFlightLimits{Global: int64(cfg.MaxInFlight), PerKey: int64(cfg.MaxInFlightPerKey)},
@@ -174,6 +180,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	g.Go(func() error { return serve(apiSrv, apiLn) })
 	g.Go(func() error { return serve(admSrv, admLn) })
 	g.Go(func() error { return pools.Run(gctx, 2*time.Second) })
+	g.Go(func() error { return keys.Run(gctx) })
 	g.Go(func() error { return resilient.Run(gctx, time.Second) })
 	g.Go(func() error { return ca.RunQuota(gctx, pools.Current, cfg.QuotaPollInterval) })
 	g.Go(func() error {

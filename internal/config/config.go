@@ -57,6 +57,14 @@ type Config struct {
 	// authentication, which is allowed only on a loopback ListenAddr.
 	APIKeys []string `envconfig:"SWITCHYARD_API_KEYS"`
 
+	// EnvAPIKeys are the keys of SWITCHYARD_API_KEYS alone (APIKeys also
+	// holds the keys file's plain secrets, for the start-up checks).
+	EnvAPIKeys []string `ignored:"true"`
+
+	// FileKeys is the number of keys in APIKeysFile when the process started
+	// (a YAML file may give digests only).
+	FileKeys int `ignored:"true"`
+
 	// APIKeysFile is a file of client keys, one per line; blank lines and lines
 	// starting with # are ignored. Default: none.
 	APIKeysFile string `envconfig:"SWITCHYARD_API_KEYS_FILE"`

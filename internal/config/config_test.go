@@ -17,6 +17,9 @@ func settingNames(t *testing.T) []string {
 	var names []string
 	typ := reflect.TypeFor[Config]()
 	for i := range typ.NumField() {
+		if typ.Field(i).Tag.Get("ignored") == "true" {
+			continue // derived in Load, not a variable
+		}
 		names = append(names, typ.Field(i).Tag.Get("envconfig"))
 	}
 	return names
@@ -121,6 +124,7 @@ func TestLoadOverrides(t *testing.T) {
 		AccountsFile:          "/etc/sy/accounts.yaml",
 		RoutesFile:            "/etc/sy/routes.yaml",
 		APIKeys:               []string{"k1", "k2"},
+		EnvAPIKeys:            []string{"k1", "k2"},
 		AdminKey:              "admin-secret",
 		RedisURL:              "rediss://:pw@redis.example:6380/0",
 		RedisCluster:          true,

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
+
+	"github.com/switchyard-gw/switchyard/internal/clientkey"
 )
 
 // Load reads the settings from the process environment, merges the client
@@ -21,13 +23,16 @@ func Load() (Config, error) {
 	problems, failed := processEnv(&c)
 
 	keysFileOK := true
+	c.normalize()
+	c.EnvAPIKeys = append([]string(nil), c.APIKeys...)
 	if c.APIKeysFile != "" {
-		fileKeys, err := readKeysFile(c.APIKeysFile)
+		n, secrets, err := readKeysFile(c.APIKeysFile)
 		if err != nil {
 			keysFileOK = false
 			problems = append(problems, &settingError{envAPIKeysFile, err.Error()})
 		}
-		c.APIKeys = append(c.APIKeys, fileKeys...)
+		c.APIKeys = append(c.APIKeys, secrets...)
+		c.FileKeys = n
 	}
 	c.normalize()
 
@@ -93,22 +98,19 @@ func translateEnvError(err error, f reflect.StructField) *settingError {
 	return &settingError{name, msg}
 }
 
-// readKeysFile returns the keys listed in path, one per line, trimmed, with
-// blank lines and # comments skipped.
-func readKeysFile(path string) ([]string, error) {
+// readKeysFile parses the keys file (plain or YAML, see clientkey.ParseFile)
+// and returns how many keys it holds and its plain secrets. The gateway
+// re-reads the file itself while it runs.
+func readKeysFile(path string) (int, []string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read keys file: %w", err)
+		return 0, nil, fmt.Errorf("read keys file: %w", err)
 	}
-	var keys []string
-	for line := range strings.Lines(string(data)) {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		keys = append(keys, line)
+	keys, secrets, err := clientkey.ParseFile(data, os.LookupEnv)
+	if err != nil {
+		return 0, nil, err
 	}
-	return keys, nil
+	return len(keys), secrets, nil
 }
 
 // normalize trims the keys, removes duplicate client keys (keeping the first

@@ -77,7 +77,7 @@ func (c Config) validate(keysFileOK bool) []*settingError {
 			break
 		}
 	}
-	if len(c.APIKeys) == 0 && keysFileOK && listenOK && !c.Loopback() {
+	if len(c.APIKeys) == 0 && c.FileKeys == 0 && keysFileOK && listenOK && !c.Loopback() {
 		add(envAPIKeys, "no client keys configured and %s %q is not loopback; set %s or %s, or listen on 127.0.0.1",
 			envListenAddr, c.ListenAddr, envAPIKeys, envAPIKeysFile)
 	}

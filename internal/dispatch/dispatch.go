@@ -127,6 +127,10 @@ type Request struct {
 	RequestID string
 	// IncludeUsage: an OpenAI chat client asked for the final usage chunk.
 	IncludeUsage bool
+	// KeyName names the client key (its usage and limits); KeyLimits are
+	// checked atomically with the first selection.
+	KeyName   string
+	KeyLimits schedule.KeyLimits
 }
 
 // Attempt is one upstream try, for logs, traces and the request log.

@@ -1,55 +1,16 @@
 package server
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"net/http"
 	"strings"
+
+	"github.com/switchyard-gw/switchyard/internal/clientkey"
 )
 
-// Keys checks client keys in constant time. Keys are kept only as SHA-256
-// digests; a key's id (for scoping bindings) is a prefix of its digest.
-type Keys struct {
-	digests [][32]byte
-	ids     []string
-}
-
-// NewKeys builds the key set. An empty set means no client auth (allowed on
-// loopback only; config enforces that).
-func NewKeys(keys []string) *Keys {
-	k := &Keys{}
-	for _, key := range keys {
-		d := sha256.Sum256([]byte(key))
-		k.digests = append(k.digests, d)
-		k.ids = append(k.ids, "k"+hex.EncodeToString(d[:6]))
-	}
-	return k
-}
-
-// Open reports whether no keys are configured.
-func (k *Keys) Open() bool { return len(k.digests) == 0 }
-
-// Check returns the id of the presented key, or ok=false. Every configured
-// key is compared, without early exit.
-func (k *Keys) Check(presented string) (id string, ok bool) {
-	if k.Open() {
-		return "anonymous", true
-	}
-	if presented == "" {
-		return "", false
-	}
-	d := sha256.Sum256([]byte(presented))
-	match := -1
-	for i := range k.digests {
-		if subtle.ConstantTimeCompare(d[:], k.digests[i][:]) == 1 {
-			match = i
-		}
-	}
-	if match < 0 {
-		return "", false
-	}
-	return k.ids[match], true
+// KeySource is the live set of client keys (environment, keys file, admin
+// API), re-read in the background.
+type KeySource interface {
+	Current() *clientkey.Set
 }
 
 // presentedKey finds the client credential in every place the three SDKs put it.

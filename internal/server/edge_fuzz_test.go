@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchyard-gw/switchyard/internal/clientkey"
 	"github.com/switchyard-gw/switchyard/internal/dispatch"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/protocol/anthropic"
@@ -62,8 +63,12 @@ var edgePaths = []string{
 // bodies and models: nothing may panic or overflow the stack, and every
 // answer is 200 or an error in the route's own JSON envelope.
 func FuzzClientEdge(f *testing.F) {
+	keys, err := clientkey.NewRegistry(nil, "", nil, nil, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
 	srv := server.New(server.Options{
-		Keys: server.NewKeys(nil), MaxBodyBytes: 8 << 20, Dispatch: decodingDispatcher{},
+		Keys: keys, MaxBodyBytes: 8 << 20, Dispatch: decodingDispatcher{},
 		Log: slog.New(slog.DiscardHandler),
 	})
 	seeds := []string{

@@ -109,8 +109,8 @@ func (s *Server) listModels(c *gin.Context) {
 	if c.GetHeader("anthropic-version") != "" {
 		p = llm.Anthropic
 	}
-	if _, ok := s.opts.Keys.Check(presentedKey(c.Request)); !ok {
-		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindAuthentication, "invalid or missing API key for this gateway"))
+	if _, e := s.authenticate(c.Request); e != nil {
+		dispatch.WriteError(c.Writer, p, e)
 		return
 	}
 	ids := s.modelIDs()

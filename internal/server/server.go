@@ -17,8 +17,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/switchyard-gw/switchyard/internal/clientkey"
 	"github.com/switchyard-gw/switchyard/internal/dispatch"
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/schedule"
 )
 
 // Dispatcher serves a decoded request.
@@ -38,7 +40,7 @@ type Health interface {
 
 // Options configure the client API.
 type Options struct {
-	Keys         *Keys
+	Keys         KeySource
 	MaxBodyBytes int64
 	Dispatch     Dispatcher
 	Models       Models
@@ -177,22 +179,50 @@ func (s *Server) recoverer(c *gin.Context) {
 
 func (s *Server) auth(p llm.Protocol) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s.opts.Keys.Open() {
-			if e := browserGuard(c.Request); e != nil {
-				dispatch.WriteError(c.Writer, p, e)
-				c.Abort()
-				return
-			}
-		}
-		id, ok := s.opts.Keys.Check(presentedKey(c.Request))
-		if !ok {
-			dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindAuthentication, "invalid or missing API key for this gateway"))
+		k, e := s.authenticate(c.Request)
+		if e != nil {
+			dispatch.WriteError(c.Writer, p, e)
 			c.Abort()
 			return
 		}
-		c.Set("scope", id)
+		scope := "anonymous"
+		if k.Source != clientkey.SourceEnv || k.Name != "anonymous" {
+			scope = k.Scope()
+		}
+		c.Set("scope", scope)
+		c.Set(ctxKeyIdentity, k)
 		c.Next()
 	}
+}
+
+// ctxKeyIdentity holds the *clientkey.Key of the request in the gin context.
+const ctxKeyIdentity = "client_key"
+
+// KeyOf returns the client key a request was authenticated with (nil before
+// authentication).
+func KeyOf(c *gin.Context) *clientkey.Key {
+	k, _ := c.Value(ctxKeyIdentity).(*clientkey.Key)
+	return k
+}
+
+// authenticate finds the request's client key: 401 for a missing or unknown
+// key, 403 for a disabled one. Without keys every request is anonymous, and
+// browsers are refused.
+func (s *Server) authenticate(r *http.Request) (*clientkey.Key, *llm.Error) {
+	set := s.opts.Keys.Current()
+	if set.Open() {
+		if e := browserGuard(r); e != nil {
+			return nil, e
+		}
+	}
+	k, ok := set.Lookup(presentedKey(r))
+	if !ok {
+		return nil, llm.Errorf(llm.KindAuthentication, "invalid or missing API key for this gateway")
+	}
+	if k.Disabled {
+		return nil, llm.Errorf(llm.KindPermission, "client key %q is disabled", k.Name)
+	}
+	return k, nil
 }
 
 // readBody reads the whole body, refusing (413) beyond the limit without
@@ -200,7 +230,7 @@ func (s *Server) auth(p llm.Protocol) gin.HandlerFunc {
 func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 	r := c.Request
 	ct := r.Header.Get("Content-Type")
-	if (ct != "" || s.opts.Keys.Open()) && !jsonMediaType(ct) {
+	if (ct != "" || s.opts.Keys.Current().Open()) && !jsonMediaType(ct) {
 		// Without client keys a JSON content type is required: browsers
 		// send the other types cross-origin without asking first.
 		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindUnsupportedType, "content type %q is not supported; send application/json", trimCT(ct)))
@@ -267,6 +297,16 @@ func (s *Server) serve(c *gin.Context, req *dispatch.Request, route string) {
 	if e := checkModel(req.Model); e != nil {
 		dispatch.WriteError(c.Writer, req.Protocol, e)
 		return
+	}
+	k := KeyOf(c)
+	if k != nil && !k.Allows(req.Model) {
+		dispatch.WriteError(c.Writer, req.Protocol, llm.Errorf(llm.KindPermission,
+			"model %q is not allowed for client key %q (its allow-list: %s)", req.Model, k.Name, k.AllowList()))
+		return
+	}
+	if k != nil {
+		req.KeyName = k.Name
+		req.KeyLimits = schedule.KeyLimits{RPM: k.Limits.RPM, TPM: k.Limits.TPM, MaxInFlight: k.Limits.MaxInFlight, DailyTokens: k.Limits.DailyTokens}
 	}
 	start := time.Now()
 	req.RequestID = c.GetString("request_id")

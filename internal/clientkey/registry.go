@@ -1,0 +1,192 @@
+package clientkey
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// APIStore keeps the keys created through the admin API, shared by every
+// replica. It stores digests only.
+type APIStore interface {
+	List(ctx context.Context) ([]*Key, error)
+	Put(ctx context.Context, k *Key) error
+	Delete(ctx context.Context, name string) (bool, error)
+}
+
+// Registry is the live set of client keys: environment keys, the keys file
+// (re-read on change; a bad file is refused and the last good one serves)
+// and the API keys of the shared store (re-read every RefreshEvery, so a
+// revoke or limit change reaches every replica within that time). On a name
+// given by several sources the environment wins, then the file, then the API.
+type Registry struct {
+	env       []*Key
+	path      string
+	lookupEnv func(string) (string, bool)
+	api       APIStore
+	log       *slog.Logger
+
+	mu       sync.Mutex
+	file     []*Key
+	fileSum  [32]byte
+	fileInfo os.FileInfo
+	apiKeys  []*Key
+
+	set      atomic.Pointer[Set]
+	shadowed atomic.Pointer[[]*Key]
+}
+
+// RefreshEvery is how often the file and the shared store are re-read.
+const RefreshEvery = 500 * time.Millisecond
+
+// NewRegistry reads the environment keys and the keys file (path may be "").
+func NewRegistry(envKeys []string, path string, lookupEnv func(string) (string, bool), api APIStore, log *slog.Logger) (*Registry, error) {
+	if lookupEnv == nil {
+		lookupEnv = os.LookupEnv
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	r := &Registry{path: path, lookupEnv: lookupEnv, api: api, log: log}
+	for i, s := range envKeys {
+		r.env = append(r.env, &Key{Name: fmt.Sprintf("env-%d", i+1), Digest: Digest(s), Source: SourceEnv})
+	}
+	if path != "" {
+		if _, err := r.reloadFile(); err != nil {
+			return nil, err
+		}
+	}
+	r.rebuild()
+	return r, nil
+}
+
+// Current is the key set in service.
+func (r *Registry) Current() *Set { return r.set.Load() }
+
+// Shadowed lists API keys hidden by an environment or file key of the same
+// name (or digest).
+func (r *Registry) Shadowed() []*Key {
+	if p := r.shadowed.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Run re-reads the file and the shared store until ctx ends.
+func (r *Registry) Run(ctx context.Context) error {
+	t := time.NewTicker(RefreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			r.Refresh(ctx)
+		}
+	}
+}
+
+// Refresh re-reads the keys file (when changed) and the API keys now.
+func (r *Registry) Refresh(ctx context.Context) {
+	changed := false
+	if r.path != "" {
+		c, err := r.reloadFile()
+		if err != nil {
+			r.log.Warn("keys file refused; the last good keys keep serving", slog.String("file", r.path), slog.String("error", err.Error()))
+		}
+		changed = changed || c
+	}
+	if r.api != nil {
+		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		keys, err := r.api.List(rctx)
+		cancel()
+		if err == nil {
+			r.mu.Lock()
+			if !sameKeys(r.apiKeys, keys) {
+				r.apiKeys, changed = keys, true
+			}
+			r.mu.Unlock()
+		}
+	}
+	if changed {
+		r.rebuild()
+	}
+}
+
+// reloadFile reads the keys file when its size, time or content changed.
+func (r *Registry) reloadFile() (bool, error) {
+	info, err := os.Stat(r.path)
+	if err != nil {
+		return false, fmt.Errorf("read keys file: %w", err)
+	}
+	r.mu.Lock()
+	prev := r.fileInfo
+	r.mu.Unlock()
+	if prev != nil && info.Size() == prev.Size() && info.ModTime().Equal(prev.ModTime()) {
+		return false, nil
+	}
+	data, err := os.ReadFile(r.path)
+	if err != nil {
+		return false, fmt.Errorf("read keys file: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if prev != nil && sum == r.fileSum {
+		r.fileInfo = info
+		return false, nil
+	}
+	keys, _, err := ParseFile(data, r.lookupEnv)
+	if err != nil {
+		// Remember the bad version so it is reported once, not every tick.
+		r.fileInfo, r.fileSum = info, sum
+		return false, fmt.Errorf("keys file %s: %w", r.path, err)
+	}
+	r.file, r.fileInfo, r.fileSum = keys, info, sum
+	if prev != nil {
+		r.log.Info("keys file reloaded", slog.String("file", r.path), slog.Int("keys", len(keys)))
+	}
+	return true, nil
+}
+
+func (r *Registry) rebuild() {
+	r.mu.Lock()
+	all := make([]*Key, 0, len(r.env)+len(r.file)+len(r.apiKeys))
+	all = append(all, r.env...)
+	all = append(all, r.file...)
+	all = append(all, r.apiKeys...)
+	r.mu.Unlock()
+	s, shadowed := NewSet(all)
+	r.set.Store(s)
+	r.shadowed.Store(&shadowed)
+}
+
+func sameKeys(a, b []*Key) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if x.Name != y.Name || x.Digest != y.Digest || x.Limits != y.Limits || x.Disabled != y.Disabled || !sameStrings(x.Models, y.Models) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
