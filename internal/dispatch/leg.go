@@ -118,7 +118,10 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 			opts.Freeform = append(opts.Freeform, t.Name)
 		}
 		if t.Namespace != "" {
-			opts.Namespaces = append(opts.Namespaces, t.Namespace)
+			if opts.Namespaced == nil {
+				opts.Namespaced = map[string]string{}
+			}
+			opts.Namespaced[t.Name] = t.Namespace
 		}
 	}
 	enc := clientCodecFor(req.Protocol, req.Op).newEncoder(opts)

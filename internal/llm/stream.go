@@ -60,10 +60,10 @@ type EncodeOptions struct {
 	// Freeform names the request's freeform tools, whose calls the client
 	// protocol shows as text rather than JSON arguments.
 	Freeform []string
-	// Namespaces lists the request's tool namespaces: a call named
-	// namespace + NamespaceSep + name is shown to the client as name in that
-	// namespace.
-	Namespaces []string
+	// Namespaced maps the provider-side name of each namespaced tool of the
+	// request (Tool.Name) to its namespace: the client is shown a call of it
+	// as the tool's own name in that namespace.
+	Namespaced map[string]string
 	// InputTokens is an estimate of the request's input tokens, shown where
 	// the client protocol reports them before the provider does; 0: unknown.
 	InputTokens int64

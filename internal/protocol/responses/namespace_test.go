@@ -61,7 +61,9 @@ func TestDecodeRefusesUnknownTools(t *testing.T) {
 // as name in namespace ns, in the stream and in the collected response.
 func TestStreamEncodeNamespacedCallGolden(t *testing.T) {
 	o := testOpts
-	o.Namespaces = []string{"mcp", "mcp__docs", "multi_agent_v1"}
+	// mcp__docs__plain is a flat tool whose name only looks namespaced.
+	o.Namespaced = map[string]string{"multi_agent_v1__spawn_agent": "multi_agent_v1", "mcp__docs__search": "mcp__docs",
+		"mcp__docs__patch": "mcp__docs"}
 	o.Freeform = []string{"mcp__docs__patch"}
 	evs := []llm.Event{
 		{Type: llm.EvStart, ID: "msg_ns"},
@@ -73,14 +75,14 @@ func TestStreamEncodeNamespacedCallGolden(t *testing.T) {
 		{Type: llm.EvBlockStart, Index: 2, Block: &llm.BlockInfo{Type: llm.PartToolCall, ID: "call_C", Name: "mcp__docs__patch"}},
 		{Type: llm.EvToolArgsDelta, Index: 2, Text: `{"input":"*** Begin Patch"}`},
 		{Type: llm.EvBlockStop, Index: 2},
-		{Type: llm.EvBlockStart, Index: 3, Block: &llm.BlockInfo{Type: llm.PartToolCall, ID: "call_D", Name: "exec_command"}},
+		{Type: llm.EvBlockStart, Index: 3, Block: &llm.BlockInfo{Type: llm.PartToolCall, ID: "call_D", Name: "mcp__docs__plain"}},
 		{Type: llm.EvBlockStop, Index: 3},
 		{Type: llm.EvFinish, StopReason: llm.StopToolUse},
 	}
 	sse, js, _ := encodeAll(t, o, evs)
 	golden(t, "stream_namespaced.sse", []byte(sse))
 	golden(t, "stream_namespaced.collected.json", append(js, '\n'))
-	for i, want := range []string{"multi_agent_v1 spawn_agent", "mcp__docs search", "mcp__docs patch", " exec_command"} {
+	for i, want := range []string{"multi_agent_v1 spawn_agent", "mcp__docs search", "mcp__docs patch", " mcp__docs__plain"} {
 		it := gjson.GetBytes(js, "output."+itoa(i))
 		if got := it.Get("namespace").Str + " " + it.Get("name").Str; got != want {
 			t.Errorf("output %d: %q, want %q", i, got, want)

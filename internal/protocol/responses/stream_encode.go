@@ -166,17 +166,10 @@ func (e *StreamEncoder) itemID(prefix string, index int) string {
 }
 
 // splitName turns a provider-side tool name back into the client's
-// namespace and name: a name that starts with one of the request's
-// namespaces and llm.NamespaceSep (the longest such namespace) is a tool of
-// that namespace; any other name has none.
+// namespace and name; a tool outside any namespace keeps its name.
 func (e *StreamEncoder) splitName(name string) (ns, short string) {
-	for _, n := range e.opts.Namespaces {
-		if len(n) > len(ns) && len(name) > len(n)+len(llm.NamespaceSep) &&
-			strings.HasPrefix(name, n) && strings.HasPrefix(name[len(n):], llm.NamespaceSep) {
-			ns = n
-		}
-	}
-	if ns == "" {
+	ns, ok := e.opts.Namespaced[name]
+	if !ok || !strings.HasPrefix(name, ns+llm.NamespaceSep) {
 		return "", name
 	}
 	return ns, name[len(ns)+len(llm.NamespaceSep):]
