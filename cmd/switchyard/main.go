@@ -1,6 +1,8 @@
 // Command switchyard is the LLM API gateway. All settings come from the
 // environment (SWITCHYARD_*); see CONTRACT.md. `switchyard healthcheck`
-// probes a running gateway's /healthz (for container health checks).
+// probes a running gateway's /healthz (for container health checks);
+// `switchyard login google` signs a Google account in for a codeassist
+// account entry (package login).
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 
 	"github.com/switchyard-gw/switchyard/internal/app"
 	"github.com/switchyard-gw/switchyard/internal/config"
+	"github.com/switchyard-gw/switchyard/internal/login"
 )
 
 var version = "dev"
@@ -24,6 +27,12 @@ func main() {
 		switch os.Args[1] {
 		case "healthcheck":
 			os.Exit(healthcheck())
+		case "login":
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			code := login.Main(ctx, os.Args[2:], login.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+				LookupEnv: os.LookupEnv, Browse: login.SystemBrowser})
+			stop()
+			os.Exit(code)
 		case "version", "--version":
 			fmt.Println(version)
 			return
