@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/switchyard-gw/switchyard/internal/fakeupstream"
 )
 
@@ -168,6 +170,7 @@ func checkLoopSteps(t *testing.T, c cliCell, steps []loopStep, contents map[stri
 	for _, s := range steps {
 		if s.step.Step == 3 {
 			calls = s.step.LoopCalls()
+			checkSignedToolTurns(t, s.rec)
 		}
 	}
 	if len(calls) != 3 {
@@ -196,4 +199,35 @@ func keys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// checkSignedToolTurns asserts that every tool-calling turn of the history
+// went back to the provider with the provider's own signature: Anthropic
+// turns start with a signed thinking block (the fake refuses a signature it
+// did not issue for that text), Gemini turns carry a real thoughtSignature on
+// their first function call (not the skip placeholder).
+func checkSignedToolTurns(t *testing.T, rec fakeupstream.Record) {
+	t.Helper()
+	switch rec.Provider {
+	case "anthropic":
+		for i, m := range gjson.GetBytes(rec.Body, "messages").Array() {
+			content := m.Get("content")
+			if m.Get("role").Str != "assistant" || !content.Get(`#(type=="tool_use")`).Exists() {
+				continue
+			}
+			if b := content.Get("0"); b.Get("type").Str != "thinking" || b.Get("signature").Str == "" {
+				t.Errorf("messages.%d calls tools without signed thinking first: %s", i, tail(content.Raw, 400))
+			}
+		}
+	case "gemini":
+		for i, c := range gjson.GetBytes(rec.Body, "contents").Array() {
+			fc := c.Get(`parts.#(functionCall)`)
+			if !fc.Exists() {
+				continue
+			}
+			if s := fc.Get("thoughtSignature").Str; s == "" || s == "skip_thought_signature_validator" {
+				t.Errorf("contents.%d calls functions without the model's thoughtSignature: %s", i, tail(c.Raw, 400))
+			}
+		}
+	}
 }
