@@ -131,6 +131,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	}
 	tokens := credential.NewStore(st.Client, credential.Options{HTTP: httpClient, Log: log, Keys: secrets})
 	ca := newCodeAssist(st.Client, httpClient, tokens, sched, log, env.Version)
+	catalog.Tiers = ca // codeassist accounts are ranked by the tier Code Assist names
 	up := &upstream.Client{HTTP: httpClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version, CodeAssist: ca}
 	disp := &dispatch.Dispatcher{
 		Router: catalog, Sched: resilient, Upstream: up, Log: log, Tokens: tokens, Disabler: sched, Observer: obs.observer,
@@ -182,7 +183,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	g.Go(func() error { return pools.Run(gctx, 2*time.Second) })
 	g.Go(func() error { return keys.Run(gctx) })
 	g.Go(func() error { return resilient.Run(gctx, time.Second) })
-	g.Go(func() error { return ca.RunQuota(gctx, pools.Current, cfg.QuotaPollInterval) })
+	g.Go(func() error { return ca.Run(gctx, pools.Current, cfg.QuotaPollInterval) })
 	g.Go(func() error {
 		<-gctx.Done()
 		log.Info("shutting down", slog.Duration("grace", cfg.ShutdownGrace))

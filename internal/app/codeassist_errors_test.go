@@ -95,3 +95,25 @@ func TestCodeAssistModelMissingFromTheTierCoolsOnlyThatGroup(t *testing.T) {
 		t.Errorf("gemini-2.5-flash served by %s; want ca-a", got)
 	}
 }
+
+func TestCodeAssistDiscoveredTierOrdersTheAccounts(t *testing.T) {
+	fake, url := caFake(t)
+	fake.SetCodeAssistUser(caRefresh("ca-pro"), fakeupstream.CodeAssistUser{Tier: fakeupstream.TierStandard, Project: "proj-pro"})
+	fake.SetCodeAssistUser(caRefresh("ca-auto"), fakeupstream.CodeAssistUser{Tier: fakeupstream.TierStandard, PaidTier: "g1-ultra-tier"})
+	h := newCodeAssistHarness(t, fake, url, caPoolFile(t, url, []caAccount{
+		{id: "ca-pro", project: "proj-pro", tier: "pro"}, {id: "ca-auto"},
+	}), "", nil)
+	// The replica discovers ca-auto in the background, before any request.
+	deadline := time.Now().Add(5 * time.Second)
+	for h.caAccount("ca-auto").Tier != "ultra" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if tier := h.caAccount("ca-auto").Tier; tier != "ultra" {
+		t.Fatalf("ca-auto tier %q; want ultra from its paid tier", tier)
+	}
+	for i := range 3 {
+		if got := h.served("gemini-2.5-pro"); got != "ca-auto@example.com" {
+			t.Errorf("request %d served by %s; want the discovered ultra account first", i, got)
+		}
+	}
+}

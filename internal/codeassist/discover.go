@@ -89,8 +89,12 @@ func (s *Service) remember(id, fp string, info Info) {
 		ttl -= time.Since(info.At)
 	}
 	s.mu.Lock()
+	prev, had := s.infos[id]
 	s.infos[id] = cachedInfo{info: info, fp: fp, expires: time.Now().Add(max(ttl, time.Minute))}
 	s.mu.Unlock()
+	if !had || prev.info.Tier != info.Tier {
+		s.gen.Add(1)
+	}
 }
 
 // cached returns what this replica knows of the account, without any call.

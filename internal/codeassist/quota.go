@@ -40,26 +40,33 @@ type quotaAnswer struct {
 	} `json:"buckets"`
 }
 
-// RunQuota reads the quota of every enabled codeassist account of the
-// current pool once per interval (jittered), until ctx ends. Replicas share
-// the work: a slot in the shared store that lasts one interval lets one
-// replica at a time read an account.
-func (s *Service) RunQuota(ctx context.Context, pool func() *account.Pool, interval time.Duration) error {
-	if interval <= 0 {
-		return nil
+// Run keeps the codeassist accounts of the current pool ready until ctx
+// ends: it discovers (or reads from the shared store) the project and tier of
+// every account that needs them, so each replica schedules by the learned
+// tier before its first request, and reads every account's quota once per
+// interval (jittered; 0: never). Replicas share the quota reads: a slot in
+// the shared store that lasts one interval lets one replica at a time read
+// an account.
+func (s *Service) Run(ctx context.Context, pool func() *account.Pool, interval time.Duration) error {
+	tick := 30 * time.Second
+	if interval > 0 {
+		tick = min(max(interval/5, 50*time.Millisecond), tick)
 	}
-	tick := min(max(interval/5, 50*time.Millisecond), 30*time.Second)
 	// Replicas started together do not look at once.
-	if err := sleep(ctx, time.Duration(rand.Int64N(int64(tick)))); err != nil {
+	if err := sleep(ctx, time.Duration(rand.Int64N(int64(min(tick, time.Second))))); err != nil {
 		return nil
 	}
 	local := map[string]time.Time{} // without a shared store: next read per account
+	retry := map[string]time.Time{} // failed discovery: not before
 	for {
 		for _, a := range pool().Accounts() {
 			if a.Provider != account.CodeAssist || a.Disabled || ctx.Err() != nil {
 				continue
 			}
-			if s.takeQuotaSlot(ctx, a, interval, local) {
+			if !s.warm(ctx, a, retry) {
+				continue
+			}
+			if interval > 0 && s.takeQuotaSlot(ctx, a, interval, local) {
 				s.pollQuota(ctx, a, interval)
 			}
 		}
@@ -67,6 +74,26 @@ func (s *Service) RunQuota(ctx context.Context, pool func() *account.Pool, inter
 			return nil
 		}
 	}
+}
+
+// warm makes sure this replica knows a's discovered state; it reports
+// whether a is usable (a failed discovery is tried again a minute later).
+func (s *Service) warm(ctx context.Context, a *account.Account, retry map[string]time.Time) bool {
+	if !needsDiscovery(a) {
+		return true
+	}
+	if _, ok := s.cached(a); ok {
+		return true
+	}
+	if time.Now().Before(retry[a.ID]) {
+		return false
+	}
+	if _, err := s.Info(ctx, a); err != nil {
+		retry[a.ID] = time.Now().Add(time.Minute)
+		s.failed(ctx, a, "discover the code assist project", err)
+		return false
+	}
+	return true
 }
 
 // jitter spreads d by ±10%.
@@ -99,7 +126,7 @@ func (s *Service) pollQuota(ctx context.Context, a *account.Account, interval ti
 		err = s.call(ctx, a, http.MethodPost, "/v1internal:retrieveUserQuota", map[string]string{"project": info.Project}, &qa)
 	}
 	if err != nil {
-		s.quotaFailed(ctx, a, err)
+		s.failed(ctx, a, "read code assist quota", err)
 		return
 	}
 	now := time.Now()
@@ -158,10 +185,10 @@ func (s *Service) publishQuota(ctx context.Context, a *account.Account, read Quo
 	s.opts.Log.LogAttrs(ctx, slog.LevelDebug, "code assist quota read", slog.String("account", a.ID), slog.Int("models", len(read.Models)))
 }
 
-// quotaFailed handles a failed read: a revoked refresh token takes the
-// account out of the pool everywhere, a verification request is noted; the
-// rest is only logged (the next interval tries again).
-func (s *Service) quotaFailed(ctx context.Context, a *account.Account, err error) {
+// failed handles a failed background call: a revoked refresh token takes
+// the account out of the pool everywhere, a verification request is noted;
+// the rest is only logged (the next round tries again).
+func (s *Service) failed(ctx context.Context, a *account.Account, what string, err error) {
 	var ref *Refusal
 	switch {
 	case errors.Is(err, credential.ErrInvalidGrant):
@@ -180,5 +207,5 @@ func (s *Service) quotaFailed(ctx context.Context, a *account.Account, err error
 			s.noteVerification(ctx, a, v)
 		}
 	}
-	s.opts.Log.LogAttrs(ctx, slog.LevelWarn, "read code assist quota", slog.String("account", a.ID), slog.String("error", err.Error()))
+	s.opts.Log.LogAttrs(ctx, slog.LevelWarn, what, slog.String("account", a.ID), slog.String("error", err.Error()))
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -67,6 +68,7 @@ type Service struct {
 
 	mu    sync.Mutex
 	infos map[string]cachedInfo // account id -> discovered state
+	gen   atomic.Uint64         // bumped when a discovered tier changes
 }
 
 type cachedInfo struct {
@@ -104,3 +106,19 @@ func New(rdb redis.UniversalClient, o Options) *Service {
 	}
 	return &Service{opts: o, rdb: rdb, keys: newKeyspace(o.Namespace), infos: map[string]cachedInfo{}}
 }
+
+// Tier is the tier to schedule a by: the discovered one when the file names
+// none and this replica knows it, else the file's. With Generation it
+// implements dispatch.Tiers.
+func (s *Service) Tier(a *account.Account) account.Tier {
+	if !a.TierAuto {
+		return a.Tier
+	}
+	if info, ok := s.cached(a); ok && info.Tier.Valid() {
+		return info.Tier
+	}
+	return a.Tier
+}
+
+// Generation changes whenever a discovered tier does.
+func (s *Service) Generation() uint64 { return s.gen.Load() }

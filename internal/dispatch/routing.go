@@ -29,6 +29,8 @@ func (r *Route) Account(id string) *account.Account { return r.accounts[id] }
 type Catalog struct {
 	pools *account.Source
 	table *route.Table
+	// Tiers, when set, gives learned tiers (see tiers.go); nil: the file's.
+	Tiers Tiers
 
 	mu    sync.Mutex
 	state *catalogState
@@ -36,6 +38,7 @@ type Catalog struct {
 
 type catalogState struct {
 	pool  *account.Pool
+	tiers uint64 // Tiers generation the routes were ranked with
 	index *route.Index
 	cache sync.Map // routeKey -> *routeResult
 	size  int
@@ -62,10 +65,11 @@ func NewCatalog(pools *account.Source, table *route.Table) *Catalog {
 
 func (c *Catalog) current() *catalogState {
 	p := c.pools.Current()
+	gen := c.tierGeneration()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state == nil || c.state.pool != p || c.state.size > maxCachedRoutes {
-		c.state = &catalogState{pool: p, index: route.NewIndex(p)}
+	if c.state == nil || c.state.pool != p || c.state.size > maxCachedRoutes || c.state.tiers != gen {
+		c.state = &catalogState{pool: p, index: route.NewIndex(p), tiers: gen}
 	}
 	return c.state
 }
@@ -114,7 +118,7 @@ func (c *Catalog) resolve(st *catalogState, k routeKey) (*Route, *llm.Error) {
 		ids[i] = a.ID
 		accts[a.ID] = a
 	}
-	sc := schedule.NewCandidates(ids, func(i int) int { return cands[i].Tier.Rank() })
+	sc := schedule.NewCandidates(ids, func(i int) int { return c.tierOf(cands[i]).Rank() })
 	return &Route{Mapped: t.Model, Group: strings.ToLower(t.Model), Candidates: sc, accounts: accts}, nil
 }
 
