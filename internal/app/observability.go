@@ -97,6 +97,7 @@ func (o *observability) middleware() []gin.HandlerFunc { return o.tel.Middleware
 func (o *observability) observe(ctx context.Context, rec server.Record) {
 	telemetry.MarkDispatched(ctx)
 	o.metrics.ObserveRequest(rec.Protocol, rec.Route, &rec.Result, rec.Duration)
+	o.metrics.ObserveKey(rec.KeyName, rec.Result.Status, rec.Result.Answer.Usage)
 	if o.reqlog != nil {
 		e := requestEntry(ctx, &rec)
 		if o.capture > 0 {
@@ -107,9 +108,10 @@ func (o *observability) observe(ctx context.Context, rec server.Record) {
 	}
 }
 
-// adminRoutes adds the request monitor to the authenticated /admin group
-// (admin.Options.Extra). The catch-all route serves both /requests/export and
-// /requests/{id}, so the two never conflict in gin's router.
+// adminRoutes adds the request monitor and the usage sums to the
+// authenticated /admin group (admin.Options.Extra). The catch-all route
+// serves both /requests/export and /requests/{id}, so the two never conflict
+// in gin's router.
 func (o *observability) adminRoutes(r gin.IRoutes) {
 	if o.reqlog == nil {
 		return
@@ -117,6 +119,7 @@ func (o *observability) adminRoutes(r gin.IRoutes) {
 	h := gin.WrapH(o.reqlog.Handler("/admin", o.log))
 	r.GET("/requests", h)
 	r.GET("/requests/*rest", h)
+	r.GET("/usage", h)
 }
 
 // close writes the queued request log records and flushes the spans.
@@ -140,7 +143,7 @@ func requestEntry(ctx context.Context, rec *server.Record) *monitor.Entry {
 	res := &rec.Result
 	e := &monitor.Entry{
 		Time: time.Now().Add(-rec.Duration).UTC(), RequestID: rec.RequestID,
-		Protocol: string(rec.Protocol), Route: rec.Route, Model: rec.Model, MappedModel: res.Mapped,
+		Protocol: string(rec.Protocol), Route: rec.Route, Key: rec.KeyName, Model: rec.Model, MappedModel: res.Mapped,
 		Account: res.Email, Status: res.Status, Stream: rec.Stream,
 		LatencyMS: monitor.Millis(rec.Duration), TTFBMS: monitor.Millis(res.TTFB),
 		ResponseModel: res.Answer.Model, FinishReasons: res.Answer.FinishReasons, Error: res.Error,

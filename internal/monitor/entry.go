@@ -22,7 +22,8 @@ type Entry struct {
 	Replica       string    `json:"replica,omitempty"`
 	Protocol      string    `json:"protocol"`
 	Route         string    `json:"route"`
-	Model         string    `json:"model"` // as the client sent it
+	Key           string    `json:"key,omitempty"` // name of the client key that sent it
+	Model         string    `json:"model"`         // as the client sent it
 	MappedModel   string    `json:"mapped_model,omitempty"`
 	Account       string    `json:"account,omitempty"` // email of the account that answered, or was tried last
 	Status        int       `json:"status"`
@@ -70,13 +71,14 @@ func Millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func (e *Entry) Failed() bool { return e.Status >= 400 || e.Error != "" }
 
 // Matches reports whether the lower-cased query q occurs in the request id,
-// the models, the accounts, the route or the error (case-insensitively).
+// the client key's name, the models, the accounts, the route or the error
+// (case-insensitively).
 func (e *Entry) Matches(q string) bool {
 	if q == "" {
 		return true
 	}
 	has := func(s string) bool { return s != "" && strings.Contains(strings.ToLower(s), q) }
-	if has(e.RequestID) || has(e.Model) || has(e.MappedModel) || has(e.ResponseModel) ||
+	if has(e.RequestID) || has(e.Key) || has(e.Model) || has(e.MappedModel) || has(e.ResponseModel) ||
 		has(e.Account) || has(e.Route) || has(e.Error) {
 		return true
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // Handler serves the request monitor under prefix (e.g. "/admin"):
@@ -14,6 +15,7 @@ import (
 //	GET {prefix}/requests?limit=&errors_only=&q=   newest first
 //	GET {prefix}/requests/export                    NDJSON, oldest first, streamed
 //	GET {prefix}/requests/{id}                      one record by request id
+//	GET {prefix}/usage?group_by=key|model|account&since=24h   sums per group
 //
 // Authentication is the caller's job. Register it for both "/requests" and
 // "/requests/*rest" in a gin group (see internal/app), so "export" and ids
@@ -27,6 +29,7 @@ func (l *Log) Handler(prefix string, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET "+prefix+"/requests", h.list)
 	mux.HandleFunc("GET "+prefix+"/requests/export", h.export)
 	mux.HandleFunc("GET "+prefix+"/requests/{id...}", h.get)
+	mux.HandleFunc("GET "+prefix+"/usage", h.usage)
 	return mux
 }
 
@@ -59,6 +62,27 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"requests": out})
+}
+
+func (h *handler) usage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	groupBy, err := ParseGroupBy(q.Get("group_by"))
+	if err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	now := time.Now().UTC()
+	since, err := ParseSince(q.Get("since"), now)
+	if err != nil {
+		fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	u, err := h.l.Usage(r.Context(), groupBy, since, now)
+	if err != nil {
+		h.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, u)
 }
 
 func (h *handler) get(w http.ResponseWriter, r *http.Request) {

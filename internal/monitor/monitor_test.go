@@ -25,9 +25,12 @@ func entry(i int) *monitor.Entry {
 	e := &monitor.Entry{
 		Time: time.Unix(1700000000+int64(i), 0).UTC(), RequestID: fmt.Sprintf("req_%03d", i),
 		Protocol: "openai", Route: "chat", Model: "gpt-4o", MappedModel: "gpt-4o-2024-08-06",
-		Account: "oa-1@example.com", Status: 200,
+		Account: "oa-1@example.com", Status: 200, Key: "team-red",
 		Attempts: []monitor.Attempt{{Account: "oa-1", Email: "oa-1@example.com", Decision: "round_robin", Status: 200, Outcome: "success"}},
 		Tokens:   monitor.Tokens{Input: 10, Output: 5},
+	}
+	if i%3 == 0 {
+		e.Key = "Team-Blue"
 	}
 	if i%5 == 0 {
 		e.Status, e.Error, e.Account = 502, "upstream anthropic answered 500", "an-2@example.com"
@@ -83,6 +86,10 @@ func TestWriteListGetExport(t *testing.T) {
 			if got, _ := r.List(ctx, monitor.Filter{Query: q}); len(got) != 6 {
 				t.Errorf("q=%q: %d records; want 6", q, len(got))
 			}
+		}
+		// The key's name matches too: 10 of the 30 records are Team-Blue's.
+		if got, _ := r.List(ctx, monitor.Filter{Query: "team-blue"}); len(got) != 10 || got[0].Key != "Team-Blue" {
+			t.Errorf("q=team-blue: %d records; want 10 of key Team-Blue", len(got))
 		}
 		if got, _ := r.List(ctx, monitor.Filter{Query: "req_017"}); len(got) != 1 {
 			t.Errorf("q=req_017: %d records", len(got))

@@ -64,8 +64,10 @@ type Record struct {
 	Route     string
 	Model     string
 	Stream    bool
-	Result    dispatch.Result
-	Duration  time.Duration
+	// KeyName is the name of the client key that sent the request.
+	KeyName  string
+	Result   dispatch.Result
+	Duration time.Duration
 	// RequestBody is the start of the body, only when capture is on.
 	RequestBody []byte
 }
@@ -315,7 +317,8 @@ func (s *Server) serve(c *gin.Context, req *dispatch.Request, route string) {
 	// Error texts may quote client input (a field value a decoder refused):
 	// bounded before they reach the log line and the request log.
 	res.Error = clip(res.Error, maxLoggedError)
-	rec := Record{RequestID: req.RequestID, Protocol: req.Protocol, Route: route, Model: req.Model, Stream: req.Stream, Result: res, Duration: time.Since(start)}
+	rec := Record{RequestID: req.RequestID, Protocol: req.Protocol, Route: route, Model: req.Model, Stream: req.Stream,
+		KeyName: req.KeyName, Result: res, Duration: time.Since(start)}
 	if n := s.opts.CaptureBytes; n > 0 {
 		rec.RequestBody = req.Body[:min(n+1, len(req.Body))]
 	}

@@ -15,9 +15,10 @@ import (
 
 // Metrics are the process's Prometheus metrics on a private registry. Every
 // label is bounded: protocols, routes, statuses, providers, account ids from
-// the pool file, and fixed vocabularies (outcomes, reasons, decisions);
-// anything else is reported as "other". Never a session id, request id or a
-// client's model string.
+// the pool file, client key names (chosen by the operator, and capped), and
+// fixed vocabularies (outcomes, reasons, decisions); anything else is
+// reported as "other". Never a session id, request id or a client's model
+// string.
 type Metrics struct {
 	reg         *prometheus.Registry
 	requests    *prometheus.CounterVec
@@ -29,6 +30,9 @@ type Metrics struct {
 	cooldowns   *prometheus.CounterVec
 	decisions   *prometheus.CounterVec
 	tokens      *prometheus.CounterVec
+	keyRequests *prometheus.CounterVec
+	keyTokens   *prometheus.CounterVec
+	keyNames    *labelSet
 	redisErrors *prometheus.CounterVec
 	logDropped  prometheus.Counter
 	degraded    prometheus.Gauge
@@ -75,6 +79,13 @@ func NewMetrics() *Metrics {
 		tokens: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchyard_tokens_total", Help: "Tokens reported by upstream answers, by provider and type.",
 		}, []string{"provider", "type"}),
+		keyRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchyard_key_requests_total", Help: "Client requests served by the dispatcher, by client key name and status class (2xx, 4xx, 5xx).",
+		}, []string{"key", "status"}),
+		keyTokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchyard_key_tokens_total", Help: "Tokens of the answers each client key received, by kind (input, output, cache_read).",
+		}, []string{"key", "kind"}),
+		keyNames: newLabelSet(maxKeyLabels),
 		redisErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchyard_redis_errors_total", Help: "Failed Redis operations outside the scheduling scripts, by operation.",
 		}, []string{"op"}),
@@ -89,7 +100,7 @@ func NewMetrics() *Metrics {
 		}),
 	}
 	m.reg.MustRegister(m.requests, m.duration, m.ttfb, m.rejected, m.attempts, m.rotations, m.cooldowns,
-		m.decisions, m.tokens, m.redisErrors, m.logDropped, m.degraded, m.inflight,
+		m.decisions, m.tokens, m.keyRequests, m.keyTokens, m.redisErrors, m.logDropped, m.degraded, m.inflight,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, op := range []string{RedisOpAccountStates, RedisOpRequestLog} {
 		m.redisErrors.WithLabelValues(op)
@@ -116,6 +127,22 @@ func (m *Metrics) ObserveRequest(p llm.Protocol, route string, res *dispatch.Res
 	for i := 1; i < len(res.Attempts); i++ {
 		if prev := res.Attempts[i-1]; prev.Account != res.Attempts[i].Account {
 			m.rotations.WithLabelValues(reasonLabel(prev.Reason)).Inc()
+		}
+	}
+}
+
+// ObserveKey counts one dispatched request of a client key (its name; empty
+// for requests without one, counted as "anonymous") and the tokens of its
+// answer.
+func (m *Metrics) ObserveKey(name string, status int, u llm.Usage) {
+	key := m.keyNames.label(name)
+	m.keyRequests.WithLabelValues(key, statusClass(status)).Inc()
+	for _, t := range [...]struct {
+		kind string
+		n    int64
+	}{{"input", u.InputTokens}, {"output", u.OutputTokens}, {"cache_read", u.CacheRead}} {
+		if t.n > 0 {
+			m.keyTokens.WithLabelValues(key, t.kind).Add(float64(t.n))
 		}
 	}
 }
@@ -203,6 +230,14 @@ func reasonLabel(r string) string {
 		return "none"
 	}
 	return bounded(knownReasons, r)
+}
+
+// statusClass is a status's class: "2xx", "4xx", …; "other" outside 100–599.
+func statusClass(s int) string {
+	if s < 100 || s > 599 {
+		return "other"
+	}
+	return strconv.Itoa(s/100) + "xx"
 }
 
 func statusLabel(s int) string {

@@ -3,6 +3,7 @@ package telemetry_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -111,4 +112,57 @@ func grep(text, s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+func TestKeyMetrics(t *testing.T) {
+	m := telemetry.NewMetrics()
+	m.ObserveKey("team-red", 200, llm.Usage{InputTokens: 100, OutputTokens: 20, CacheRead: 60, CacheWrite: 9})
+	m.ObserveKey("team-red", 201, llm.Usage{InputTokens: 1})
+	m.ObserveKey("team-red", 429, llm.Usage{})
+	m.ObserveKey("team-blue", 502, llm.Usage{})
+	m.ObserveKey("", 200, llm.Usage{OutputTokens: 7})
+	m.ObserveKey("bad name\nwith {braces}", 0, llm.Usage{})
+	text := scrape(t, m)
+	for _, l := range []string{
+		`switchyard_key_requests_total{key="team-red",status="2xx"} 2`,
+		`switchyard_key_requests_total{key="team-red",status="4xx"} 1`,
+		`switchyard_key_requests_total{key="team-blue",status="5xx"} 1`,
+		`switchyard_key_requests_total{key="anonymous",status="2xx"} 1`,
+		`switchyard_key_requests_total{key="other",status="other"} 1`,
+		`switchyard_key_tokens_total{key="team-red",kind="input"} 101`,
+		`switchyard_key_tokens_total{key="team-red",kind="output"} 20`,
+		`switchyard_key_tokens_total{key="team-red",kind="cache_read"} 60`,
+		`switchyard_key_tokens_total{key="anonymous",kind="output"} 7`,
+	} {
+		if !hasLine(text, l) {
+			t.Errorf("metrics lack %s\n%s", l, grep(text, "switchyard_key_"))
+		}
+	}
+	if strings.Contains(grep(text, "switchyard_key_tokens"), "cache_write") {
+		t.Error("cache_write is not a kind of switchyard_key_tokens_total")
+	}
+	if strings.Contains(text, "braces") {
+		t.Error("an invalid key name became a label")
+	}
+}
+
+// The key label admits a bounded number of names; the rest count as other.
+func TestKeyMetricsAreCapped(t *testing.T) {
+	m := telemetry.NewMetrics()
+	for i := 0; i < 1100; i++ {
+		m.ObserveKey(fmt.Sprintf("key-%04d", i), 200, llm.Usage{})
+	}
+	m.ObserveKey("key-0000", 200, llm.Usage{}) // admitted before the cap: still its own
+	text := scrape(t, m)
+	if n := strings.Count(text, "\nswitchyard_key_requests_total{"); n != 1001 {
+		t.Errorf("%d series of switchyard_key_requests_total; want 1000 names and other", n)
+	}
+	for _, l := range []string{
+		`switchyard_key_requests_total{key="other",status="2xx"} 100`,
+		`switchyard_key_requests_total{key="key-0000",status="2xx"} 2`,
+	} {
+		if !hasLine(text, l) {
+			t.Errorf("metrics lack %s", l)
+		}
+	}
 }
