@@ -44,6 +44,8 @@ type Options struct {
 	UI       http.Handler        // the operator console at /admin/ui/ (static, no admin key: its API calls send it); nil: none
 	// Annotate adds provider-specific state to an account's view (codeassist); nil: none.
 	Annotate func(ctx context.Context, a *account.Account, v *AccountView)
+	Keys     KeyManager     // client keys; nil: no /admin/keys
+	KeyUsage KeyUsageReader // today's usage of client keys (nil: zero)
 }
 
 // New builds the admin handler.
@@ -71,6 +73,12 @@ func New(o Options) http.Handler {
 	g.POST("/session-bindings/clear", h.clearBindings)
 	g.DELETE("/rate-limits", h.clearRateLimits)
 	g.DELETE("/rate-limits/:id", h.clearRateLimits)
+	if o.Keys != nil {
+		g.GET("/keys", h.listKeys)
+		g.POST("/keys", h.createKey)
+		g.PATCH("/keys/:name", h.patchKey)
+		g.DELETE("/keys/:name", h.deleteKey)
+	}
 	if o.Extra != nil {
 		o.Extra(g)
 	}

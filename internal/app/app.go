@@ -66,7 +66,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	if err != nil {
 		return err
 	}
-	table, err := route.LoadTable(cfg.RoutesFile)
+	routes, err := route.NewSource(cfg.RoutesFile, log)
 	if err != nil {
 		return fmt.Errorf("routes file: %w", err)
 	}
@@ -116,7 +116,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		obs.capture = capture
 	}
 
-	catalog := dispatch.NewCatalog(pools, table)
+	catalog := dispatch.NewCatalog(pools, routes)
 	transport := upstream.NewTransport(upstream.Timeouts{Connect: cfg.ConnectTimeout, ResponseHeader: cfg.ResponseHeaderTimeout})
 	httpClient := &http.Client{Transport: obs.tel.Transport(transport)}
 	// OAuth access tokens are shared through the same store, under the scheduler's namespace.
@@ -152,13 +152,13 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	health := &health{store: st, failOpen: failOpen, pools: pools}
 	api := server.New(server.Options{
 		Keys: keys, MaxBodyBytes: int64(cfg.MaxBodyBytes), Dispatch: disp,
-		Models: &modelList{pools: pools, table: table}, Health: health, Log: log,
+		Models: &modelList{pools: pools, routes: routes}, Health: health, Log: log,
 		Observe: obs.observe, Middleware: obs.middleware(), CaptureBytes: capture,
 		InFlight: server.InFlightLimits{Global: int64(cfg.MaxInFlight), PerKey: int64(cfg.MaxInFlightPerKey)},
 	})
 	adm := admin.New(admin.Options{Key: cfg.AdminKey, Sched: sched, Pool: pools.Current, Log: log,
 		Metrics: obs.metrics.Handler(), Extra: obs.adminRoutes, InFlight: obs.observer.InFlight,
-		UI: console.Handler(env.LookupEnv), Annotate: annotateCodeAssist(ca)})
+		UI: console.Handler(env.LookupEnv), Keys: keys, KeyUsage: resilient, Annotate: annotateCodeAssist(ca)})
 
 	lc := net.ListenConfig{}
 	apiLn, err := lc.Listen(ctx, "tcp", cfg.ListenAddr)
@@ -182,6 +182,11 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	g.Go(func() error { return serve(admSrv, admLn) })
 	g.Go(func() error { return pools.Run(gctx, 2*time.Second) })
 	g.Go(func() error { return keys.Run(gctx) })
+	g.Go(func() error { return routes.Run(gctx, 2*time.Second) })
+	g.Go(func() error { return sched.RunKeyDebits(gctx, keyDebitEvery, log) })
+	if local != nil {
+		g.Go(func() error { return local.RunKeyDebits(gctx, keyDebitEvery, log) })
+	}
 	g.Go(func() error { return resilient.Run(gctx, time.Second) })
 	g.Go(func() error { return ca.Run(gctx, pools.Current, cfg.QuotaPollInterval) })
 	g.Go(func() error {
@@ -200,6 +205,10 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	})
 	return g.Wait()
 }
+
+// keyDebitEvery is how often the ends of client key requests (tokens used,
+// in-flight leases) are written to the store, off the request path.
+const keyDebitEvery = 100 * time.Millisecond
 
 func serve(s *http.Server, ln net.Listener) error {
 	if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -246,8 +255,8 @@ func (h *health) Ready(ctx context.Context) (bool, map[string]any) {
 // modelList names the models a client may ask for: exact route patterns and
 // exact allow-list entries.
 type modelList struct {
-	pools *account.Source
-	table *route.Table
+	pools  *account.Source
+	routes *route.Source
 }
 
 func (m *modelList) ModelIDs() []string {
@@ -259,7 +268,7 @@ func (m *modelList) ModelIDs() []string {
 			out = append(out, s)
 		}
 	}
-	for _, p := range m.table.Patterns() {
+	for _, p := range m.routes.Current().Patterns() {
 		add(p)
 	}
 	for _, a := range m.pools.Current().Accounts() {

@@ -76,6 +76,7 @@ var anonymous = &Key{Name: "anonymous", Source: SourceEnv}
 
 // Set is an immutable lookup table of keys by digest.
 type Set struct {
+	closed   bool // keys are configured, even if none is left
 	byDigest map[[32]byte]*Key
 	byName   map[string]*Key
 	order    []*Key
@@ -101,8 +102,10 @@ func NewSet(keys []*Key) (s *Set, shadowed []*Key) {
 	return s, shadowed
 }
 
-// Open reports whether no key is configured.
-func (s *Set) Open() bool { return len(s.order) == 0 }
+// Open reports whether no key is configured: no environment keys, no keys
+// file and no API keys. A gateway that has a keys file stays closed when the
+// file or the API leaves no key, and refuses every request.
+func (s *Set) Open() bool { return !s.closed && len(s.order) == 0 }
 
 // Lookup finds the key of a presented secret. Hashing first makes the map
 // look-up independent of the secret's bytes (no timing oracle).

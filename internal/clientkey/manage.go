@@ -14,6 +14,7 @@ var (
 	ErrExists   = errors.New("a key with this name exists")
 	ErrNotAPI   = errors.New("the key is defined in the environment or the keys file; change it there")
 	ErrNoStore  = errors.New("keys cannot be managed without a store")
+	ErrInvalid  = errors.New("invalid key settings")
 )
 
 // Patch changes some settings of an API key; nil fields stay.
@@ -33,9 +34,12 @@ func (r *Registry) Create(ctx context.Context, name string, models []string, l L
 		return nil, "", ErrNoStore
 	}
 	if !ValidName(name) {
-		return nil, "", errors.New("name: 1-64 letters, digits, '.', '_' or '-'")
+		return nil, "", fmt.Errorf("%w: name: 1-64 letters, digits, '.', '_' or '-'", ErrInvalid)
 	}
 	if err := checkLimits(l); err != nil {
+		return nil, "", err
+	}
+	if err := checkModels(models); err != nil {
 		return nil, "", err
 	}
 	if _, ok := r.Current().Named(name); ok {
@@ -79,6 +83,9 @@ func (r *Registry) Update(ctx context.Context, name string, p Patch) (*Key, erro
 	if err := checkLimits(n.Limits); err != nil {
 		return nil, err
 	}
+	if err := checkModels(n.Models); err != nil {
+		return nil, err
+	}
 	if err := r.api.Put(ctx, &n); err != nil {
 		return nil, err
 	}
@@ -115,7 +122,16 @@ func (r *Registry) apiKey(name string) (*Key, error) {
 
 func checkLimits(l Limits) error {
 	if l.RPM < 0 || l.TPM < 0 || l.MaxInFlight < 0 || l.DailyTokens < 0 {
-		return errors.New("limits must not be negative (0 is no limit)")
+		return fmt.Errorf("%w: limits must not be negative (0 is no limit)", ErrInvalid)
+	}
+	return nil
+}
+
+func checkModels(models []string) error {
+	for _, m := range models {
+		if m == "" || len(m) > 256 {
+			return fmt.Errorf("%w: models: each pattern is 1-256 characters", ErrInvalid)
+		}
 	}
 	return nil
 }

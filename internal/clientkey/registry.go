@@ -2,13 +2,14 @@ package clientkey
 
 import (
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/switchyard-gw/switchyard/internal/filewatch"
 )
 
 // APIStore keeps the keys created through the admin API, shared by every
@@ -31,11 +32,11 @@ type Registry struct {
 	api       APIStore
 	log       *slog.Logger
 
-	mu       sync.Mutex
-	file     []*Key
-	fileSum  [32]byte
-	fileInfo os.FileInfo
-	apiKeys  []*Key
+	watch *filewatch.File
+
+	mu      sync.Mutex
+	file    []*Key
+	apiKeys []*Key
 
 	set      atomic.Pointer[Set]
 	shadowed atomic.Pointer[[]*Key]
@@ -53,6 +54,9 @@ func NewRegistry(envKeys []string, path string, lookupEnv func(string) (string, 
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &Registry{path: path, lookupEnv: lookupEnv, api: api, log: log}
+	if path != "" {
+		r.watch = filewatch.New(path)
+	}
 	for i, s := range envKeys {
 		r.env = append(r.env, &Key{Name: fmt.Sprintf("env-%d", i+1), Digest: Digest(s), Source: SourceEnv})
 	}
@@ -118,37 +122,22 @@ func (r *Registry) Refresh(ctx context.Context) {
 	}
 }
 
-// reloadFile reads the keys file when its size, time or content changed.
+// reloadFile parses the keys file when its content changed; a bad file is
+// refused (reported once) and the last good keys stay.
 func (r *Registry) reloadFile() (bool, error) {
-	info, err := os.Stat(r.path)
-	if err != nil {
-		return false, fmt.Errorf("read keys file: %w", err)
-	}
-	r.mu.Lock()
-	prev := r.fileInfo
-	r.mu.Unlock()
-	if prev != nil && info.Size() == prev.Size() && info.ModTime().Equal(prev.ModTime()) {
-		return false, nil
-	}
-	data, err := os.ReadFile(r.path)
-	if err != nil {
-		return false, fmt.Errorf("read keys file: %w", err)
-	}
-	sum := sha256.Sum256(data)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if prev != nil && sum == r.fileSum {
-		r.fileInfo = info
-		return false, nil
+	data, changed, err := r.watch.Changed()
+	if err != nil || !changed {
+		return false, err
 	}
 	keys, _, err := ParseFile(data, r.lookupEnv)
 	if err != nil {
-		// Remember the bad version so it is reported once, not every tick.
-		r.fileInfo, r.fileSum = info, sum
 		return false, fmt.Errorf("keys file %s: %w", r.path, err)
 	}
-	r.file, r.fileInfo, r.fileSum = keys, info, sum
-	if prev != nil {
+	r.mu.Lock()
+	first := r.file == nil
+	r.file = keys
+	r.mu.Unlock()
+	if !first {
 		r.log.Info("keys file reloaded", slog.String("file", r.path), slog.Int("keys", len(keys)))
 	}
 	return true, nil
@@ -162,6 +151,7 @@ func (r *Registry) rebuild() {
 	all = append(all, r.apiKeys...)
 	r.mu.Unlock()
 	s, shadowed := NewSet(all)
+	s.closed = len(r.env) > 0 || r.path != ""
 	r.set.Store(s)
 	r.shadowed.Store(&shadowed)
 }

@@ -108,6 +108,9 @@ func writeError(w http.ResponseWriter, dl dialect, e *llm.Error) {
 	if e.Terminal {
 		h.Set("x-should-retry", "false")
 	}
+	for k, v := range e.Headers {
+		h.Set(k, v)
+	}
 	w.WriteHeader(e.Status)
 	_, _ = w.Write(dl.errorBody(e))
 }

@@ -25,6 +25,9 @@ type Scheduler interface {
 	Report(ctx context.Context, o schedule.Outcome) (time.Time, error)
 	Settings(ctx context.Context) (schedule.Settings, error)
 	NoteSuccess(account, group string)
+	// ReleaseKey ends an admitted request of a client key (tokens debited,
+	// in-flight lease given back), off the request path.
+	ReleaseKey(name, lease string, tokens int64)
 }
 
 // Sender sends one attempt upstream.
@@ -181,6 +184,14 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 	w.Header().Set("X-Mapped-Model", rt.Mapped)
 	ls := newLegs(req, rt.Mapped, cl)
 
+	adm := d.admission(req)
+	if adm.Name != "" {
+		defer func() {
+			if adm.Name == "" { // admitted: the selection cleared the request
+				d.Sched.ReleaseKey(req.KeyName, leaseOf(req), res.Answer.Usage.InputTokens+res.Answer.Usage.OutputTokens)
+			}
+		}()
+	}
 	var (
 		attempted []string
 		pinned    *account.Account // next attempt stays on this account (short hint, repair)
@@ -190,7 +201,7 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		reauthed  bool          // an OAuth 401 already dropped the token and retried
 	)
 	for n := 0; n < d.Policy.MaxAttempts; n++ {
-		acct, lease, lerr := d.pick(ctx, req, rt, n, attempted, pinned, &waited, last)
+		acct, lease, lerr := d.pick(ctx, req, rt, n, attempted, pinned, &waited, last, &adm)
 		pinned = nil
 		if lerr != nil {
 			if last != nil && lerr.Status != 429 {
@@ -310,14 +321,14 @@ func (d *Dispatcher) logFailure(ctx context.Context, req *Request, n int, tr *tr
 
 // pick selects the account of attempt n, waiting when the policy allows.
 func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, attempted []string,
-	pinned *account.Account, waited *time.Duration, last *tryResult) (*account.Account, schedule.Lease, *llm.Error) {
+	pinned *account.Account, waited *time.Duration, last *tryResult, adm *schedule.KeyAdmission) (*account.Account, schedule.Lease, *llm.Error) {
 	none := schedule.Lease{}
 	if pinned != nil {
 		// Same account again: its streak is unknown here, so a success reports.
 		return pinned, schedule.Lease{Status: schedule.StatusOK, Account: pinned.ID, Decision: "retry_same", Streak: 1}, nil
 	}
 	q := schedule.Query{Group: rt.Group, Scope: req.Scope, SessionID: req.SessionID, Candidates: rt.Candidates,
-		Attempted: attempted, Force: n > 0}
+		Attempted: attempted, Force: n > 0, Key: *adm}
 	for {
 		l, err := d.Sched.Acquire(ctx, q)
 		if err != nil {
@@ -325,7 +336,11 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 			return nil, none, llm.Errorf(llm.KindUnavailable, "the gateway's scheduling store is unavailable")
 		}
 		switch l.Status {
+		case schedule.StatusKeyLimit:
+			return nil, none, keyLimitError(req.KeyName, l)
 		case schedule.StatusOK:
+			// Admitted: later selections of this request are not counted.
+			*adm, q.Key = schedule.KeyAdmission{}, schedule.KeyAdmission{}
 			if a := rt.Account(l.Account); a != nil {
 				return a, l, nil
 			}

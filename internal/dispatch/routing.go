@@ -27,8 +27,8 @@ func (r *Route) Account(id string) *account.Account { return r.accounts[id] }
 // are cached per pool version, so a request for a known model costs a map
 // lookup.
 type Catalog struct {
-	pools *account.Source
-	table *route.Table
+	pools  *account.Source
+	routes *route.Source // re-read on change
 	// Tiers, when set, gives learned tiers (see tiers.go); nil: the file's.
 	Tiers Tiers
 
@@ -38,6 +38,7 @@ type Catalog struct {
 
 type catalogState struct {
 	pool  *account.Pool
+	table *route.Table
 	tiers uint64 // Tiers generation the routes were ranked with
 	index *route.Index
 	cache sync.Map // routeKey -> *routeResult
@@ -58,18 +59,22 @@ type routeResult struct {
 // maxCachedRoutes bounds the cache against clients sending endless model names.
 const maxCachedRoutes = 4096
 
-// NewCatalog builds a catalog over a pool source and a routes table.
-func NewCatalog(pools *account.Source, table *route.Table) *Catalog {
-	return &Catalog{pools: pools, table: table}
+// NewCatalog builds a catalog over a pool source and a routes source (nil:
+// no routes).
+func NewCatalog(pools *account.Source, routes *route.Source) *Catalog {
+	if routes == nil {
+		routes = route.StaticSource(&route.Table{})
+	}
+	return &Catalog{pools: pools, routes: routes}
 }
 
 func (c *Catalog) current() *catalogState {
-	p := c.pools.Current()
+	p, t := c.pools.Current(), c.routes.Current()
 	gen := c.tierGeneration()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.state == nil || c.state.pool != p || c.state.size > maxCachedRoutes || c.state.tiers != gen {
-		c.state = &catalogState{pool: p, index: route.NewIndex(p), tiers: gen}
+	if c.state == nil || c.state.pool != p || c.state.table != t || c.state.size > maxCachedRoutes || c.state.tiers != gen {
+		c.state = &catalogState{pool: p, table: t, index: route.NewIndex(p), tiers: gen}
 	}
 	return c.state
 }
@@ -93,7 +98,7 @@ func (c *Catalog) Resolve(model string, client llm.Protocol, op upstream.Op) (*R
 }
 
 func (c *Catalog) resolve(st *catalogState, k routeKey) (*Route, *llm.Error) {
-	t, _ := c.table.Resolve(k.model)
+	t, _ := st.table.Resolve(k.model)
 	all := st.index.Candidates(t)
 	cands := make([]*account.Account, 0, len(all))
 	for _, a := range all {

@@ -46,6 +46,8 @@ type Error struct {
 	RetryAfter time.Duration // > 0 adds Retry-After
 	// Terminal tells SDK clients not to retry (x-should-retry: false).
 	Terminal bool
+	// Headers are extra response headers (rate-limit state of a client key).
+	Headers map[string]string
 }
 
 func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Kind, e.Message) }

@@ -44,3 +44,15 @@ func (k keyspace) session(scope, sid string) string {
 }
 
 func (k keyspace) lastUsed(scope, group string) string { return k.join("last", scope, group) }
+
+// keyUsage and keyInFlight hold a client key's counters; "-" stands for no
+// key (the script then touches neither).
+func (k keyspace) keyUsage(name string) string    { return k.join("ku", orDash(name)) }
+func (k keyspace) keyInFlight(name string) string { return k.join("kif", orDash(name)) }
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

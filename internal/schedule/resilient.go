@@ -147,3 +147,21 @@ func (r *Resilient) Run(ctx context.Context, every time.Duration) error {
 		}
 	}
 }
+
+// ReleaseKey gives back a client key's lease and debits its tokens on both
+// stores: the lease was taken on whichever one was serving at the time.
+func (r *Resilient) ReleaseKey(name, lease string, tokens int64) {
+	r.shared.ReleaseKey(name, lease, tokens)
+	if r.local != nil && lease != "" {
+		r.local.ReleaseKey(name, lease, 0)
+	}
+}
+
+// KeyUsage reads client key usage where selections are made.
+func (r *Resilient) KeyUsage(ctx context.Context, names []string) (map[string]KeyUsage, error) {
+	s, err := r.pick()
+	if err != nil {
+		return nil, err
+	}
+	return s.KeyUsage(ctx, names)
+}

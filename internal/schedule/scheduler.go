@@ -63,6 +63,8 @@ type Scheduler struct {
 	opts   Options
 	sel    *redis.Script
 	report *redis.Script
+	debit  *redis.Script
+	debits keyDebits
 
 	mu        sync.Mutex
 	successes map[string]struct{} // "<account>|<group>" awaiting the next selection
@@ -85,6 +87,7 @@ func New(rdb redis.UniversalClient, o Options) *Scheduler {
 		opts:   o,
 		sel:    redis.NewScript(selectSrc),
 		report: redis.NewScript(reportSrc),
+		debit:  redis.NewScript(debitSrc),
 	}
 }
 
@@ -92,7 +95,7 @@ func New(rdb redis.UniversalClient, o Options) *Scheduler {
 // A later NOSCRIPT (failover, SCRIPT FLUSH) is handled by Script.Run.
 func (s *Scheduler) Preload(ctx context.Context) error {
 	load := func(ctx context.Context, c redis.Scripter) error {
-		for _, sc := range []*redis.Script{s.sel, s.report} {
+		for _, sc := range []*redis.Script{s.sel, s.report, s.debit} {
 			if err := sc.Load(ctx, c).Err(); err != nil {
 				return err
 			}
@@ -151,6 +154,9 @@ type Query struct {
 	Candidates *Candidates
 	Attempted  []string // accounts already tried by this request
 	Force      bool     // forced rotation (every attempt after the first)
+	// Key admits the request against its client key's limits: set on the
+	// request's selections until one returns StatusOK.
+	Key KeyAdmission
 }
 
 // Status is the outcome of a selection.
@@ -170,6 +176,8 @@ type Lease struct {
 	Decision string        // fixed | sticky | window | round_robin
 	Wait     time.Duration // StatusWait: until the bound account frees; StatusNone: until the soonest does (-1: never)
 	Streak   int           // unreported failures of this account (a success must clear them)
+	// KeyLimit is set with StatusKeyLimit; Wait is then the time until it resets.
+	KeyLimit KeyLimitHit
 }
 
 // Acquire runs the selection script: one Redis round trip on the hot path.
@@ -184,6 +192,13 @@ func (s *Scheduler) Acquire(ctx context.Context, q Query) (Lease, error) {
 		string(s.opts.Mode), ms(s.opts.MaxWait), strconv.FormatFloat(s.opts.QuotaProtection, 'f', -1, 64),
 		s.drainSuccesses(),
 	}
+	k := q.Key
+	ttl := k.TTL
+	if ttl <= 0 {
+		ttl = 11 * time.Minute
+	}
+	args = append(args, boolArg(k.Name != ""), k.Limits.RPM, k.Limits.TPM, k.Limits.MaxInFlight, k.Limits.DailyTokens,
+		k.Lease, ms(ttl))
 	for try := 0; try < 2; try++ {
 		res, err := s.sel.Run(ctx, s.rdb, keys, args...).Slice()
 		if err != nil {
@@ -244,6 +259,8 @@ func (s *Scheduler) selectKeys(q Query) []string {
 		s.keys.cand(c.ID, tierNames[2]),
 		s.keys.quota(q.Group),
 		s.keys.streak(),
+		s.keys.keyUsage(q.Key.Name),
+		s.keys.keyInFlight(q.Key.Name),
 	}
 }
 
@@ -283,6 +300,10 @@ func parseLease(res []any) (Lease, error) {
 		Account:  str(res[1]),
 		Decision: str(res[2]),
 		Streak:   int(num(res[4])),
+	}
+	if l.Status == StatusKeyLimit && len(res) >= 7 {
+		l.KeyLimit = KeyLimitHit{Which: l.Account, Limit: num(res[5]), Used: num(res[6])}
+		l.Account = ""
 	}
 	w := num(res[3])
 	if w < 0 {

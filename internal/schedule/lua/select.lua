@@ -12,6 +12,9 @@
 -- KEYS[10] candidate hash, tier free
 -- KEYS[11] learned quota hash of the model group (account -> "fraction:reset_ms")
 -- KEYS[12] failure streak hash ("<account>|<group>" and "<account>|*" -> count)
+-- KEYS[13] client key usage hash (m: minute, mr/mt: requests/tokens in it, d: UTC day,
+--          dr/dt: requests/tokens that day, last: ms of the last admitted request)
+-- KEYS[14] client key in-flight zset (member lease id, score lease end ms)
 --
 -- ARGV[1] model group          ARGV[2] force rotation (0|1)
 -- ARGV[3] sticky ttl ms        ARGV[4] last-used window ms
@@ -22,12 +25,19 @@
 -- ARGV[10] successes seen by this replica since its last selection, "<account>|<group>" joined
 --          by "\n": their failure streaks are cleared here, so a healthy request needs no
 --          write of its own
+-- ARGV[11] admit the request against its client key's limits (0|1: the first selection
+--          of a request that returns "ok" admits it; later ones pass 0)
+-- ARGV[12] requests per minute   ARGV[13] tokens per minute   ARGV[14] requests in flight
+-- ARGV[15] tokens per UTC day    (each "0" = no limit)
+-- ARGV[16] lease id (in-flight member)   ARGV[17] lease ttl ms
 --
--- Reply: {status, account, decision, wait_ms, streak}
+-- Reply: {status, account, decision, wait_ms, streak[, limit, used]}
 --   "ok"     account chosen; decision fixed|sticky|window|round_robin; streak = failures not yet cleared
 --   "wait"   CacheFirst: the bound account cools for wait_ms <= max wait; account = the bound one
 --   "none"   nothing eligible; wait_ms = ms until the soonest candidate frees, -1 when none will
 --   "nocand" the candidate hashes are missing; the caller writes them and calls again
+--   "keylimit" the client key is over a limit: account = which (requests | tokens |
+--          daily_tokens | in_flight), wait_ms = until it resets, then the limit and the use
 -- Time comes from the Redis server clock only.
 
 local t = redis.call('TIME')
@@ -48,6 +58,29 @@ local ttl = tonumber(ARGV[3])
 local window = tonumber(ARGV[4])
 local hassess = ARGV[6] == '1'
 local qthr = tonumber(ARGV[9]) or 0
+
+-- Client key limits, checked before any account is chosen; the request is
+-- counted in chosen(), so a request that finds no account is not.
+local admit = nil
+if ARGV[11] == '1' then
+  local minute, day = math.floor(now / 60000), math.floor(now / 86400000)
+  local u = redis.call('HMGET', KEYS[13], 'm', 'mr', 'mt', 'd', 'dr', 'dt')
+  local mr, mt, dr, dt = tonumber(u[2]) or 0, tonumber(u[3]) or 0, tonumber(u[5]) or 0, tonumber(u[6]) or 0
+  if tonumber(u[1]) ~= minute then mr, mt = 0, 0 end
+  if tonumber(u[4]) ~= day then dr, dt = 0, 0 end
+  local rpm, tpm = tonumber(ARGV[12]) or 0, tonumber(ARGV[13]) or 0
+  local mif, daily = tonumber(ARGV[14]) or 0, tonumber(ARGV[15]) or 0
+  local nextmin = (minute + 1) * 60000 - now
+  if rpm > 0 and mr >= rpm then return {'keylimit', 'requests', '', nextmin, 0, rpm, mr} end
+  if tpm > 0 and mt >= tpm then return {'keylimit', 'tokens', '', nextmin, 0, tpm, mt} end
+  if daily > 0 and dt >= daily then return {'keylimit', 'daily_tokens', '', (day + 1) * 86400000 - now, 0, daily, dt} end
+  if mif > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[14], '-inf', now)
+    local n = redis.call('ZCARD', KEYS[14])
+    if n >= mif then return {'keylimit', 'in_flight', '', 1000, 0, mif, n} end
+  end
+  admit = {minute = minute, day = day, mr = mr, mt = mt, dr = dr, dt = dt, mif = mif}
+end
 
 local attempted = {}
 for a in string.gmatch(ARGV[5], '[^\n]+') do attempted[a] = true end
@@ -98,6 +131,16 @@ local function streak(acct)
 end
 
 local function chosen(acct, decision)
+  if admit then
+    redis.call('HSET', KEYS[13], 'm', admit.minute, 'mr', admit.mr + 1, 'mt', admit.mt,
+      'd', admit.day, 'dr', admit.dr + 1, 'dt', admit.dt, 'last', now)
+    redis.call('PEXPIRE', KEYS[13], 172800000)
+    if admit.mif > 0 then
+      local ttl = tonumber(ARGV[17]) or 660000
+      redis.call('ZADD', KEYS[14], now + ttl, ARGV[16])
+      redis.call('PEXPIRE', KEYS[14], ttl)
+    end
+  end
   if mode ~= 'PerformanceFirst' then
     if hassess then
       if decision == 'sticky' then

@@ -1,0 +1,38 @@
+package filewatch
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestChanged(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte("one"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := New(p)
+	if d, ok, err := f.Changed(); err != nil || !ok || string(d) != "one" {
+		t.Fatalf("first read: %q %v %v", d, ok, err)
+	}
+	if _, ok, _ := f.Changed(); ok {
+		t.Fatal("unchanged file reported as changed")
+	}
+	// Same content, new time: not a change.
+	later := time.Now().Add(2 * time.Second)
+	_ = os.Chtimes(p, later, later)
+	if _, ok, _ := f.Changed(); ok {
+		t.Fatal("a touch without new content reported as changed")
+	}
+	if err := os.WriteFile(p, []byte("two!"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if d, ok, _ := f.Changed(); !ok || string(d) != "two!" {
+		t.Fatalf("new content: %q %v", d, ok)
+	}
+	_ = os.Remove(p)
+	if _, _, err := f.Changed(); err == nil {
+		t.Fatal("a removed file gives no error")
+	}
+}
