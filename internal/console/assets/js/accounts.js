@@ -28,11 +28,16 @@ class Row {
     this.account = a;
     const [who, provider, tier, state, cooldowns, quota, inflight] = this.cells;
     who.replaceChildren(el('strong', {}, a.email || a.id), el('span', { class: 'sub mono' }, a.id));
-    provider.textContent = a.provider;
-    tier.textContent = a.tier;
+    // Code Assist accounts: project, where the tier comes from, when the quota
+    // was read, and a pending verification request.
+    const ca = a.codeassist;
+    provider.replaceChildren(a.provider, ...(ca && ca.project ? [el('span', { class: 'sub mono' }, ca.project)] : []));
+    tier.replaceChildren(a.tier, ...(ca ? [el('span', { class: 'sub' },
+      ca.tier_source === 'code_assist' ? `from Code Assist (${ca.tier_id})` : ca.tier_source === 'pending' ? 'not read yet' : 'from the file')] : []));
     state.replaceChildren(a.disabled
       ? el('span', {}, badge('disabled', 'err'), el('span', { class: 'sub' }, a.disabled_reason || ''))
-      : badge('enabled', 'ok'));
+      : badge('enabled', 'ok'),
+    ...(ca && ca.verification ? [el('span', { class: 'sub' }, `verification asked: ${ca.verification.url || ca.verification.reason}`)] : []));
     const cds = a.cooldowns || [];
     cooldowns.replaceChildren(cds.length === 0
       ? el('span', { class: 'muted' }, 'none')
@@ -42,7 +47,8 @@ class Row {
     const q = Object.entries(a.quota || {}).sort(([x], [y]) => x.localeCompare(y));
     quota.replaceChildren(q.length === 0
       ? el('span', { class: 'muted' }, 'unknown')
-      : el('ul', {}, q.map(([g, f]) => el('li', {}, `${groupName(g)}: ${percent(f, 0)}`))));
+      : el('ul', {}, q.map(([g, f]) => el('li', {}, `${groupName(g)}: ${percent(f, 0)}`))),
+    ...(ca && ca.quota ? [el('span', { class: 'sub' }, `read ${clock(ca.quota.read_at)}`)] : []));
     inflight.textContent = String(a.in_flight ?? 0);
     this.toggle.textContent = a.disabled ? 'Enable' : 'Disable';
     this.toggle.setAttribute('aria-label', `${a.disabled ? 'Enable' : 'Disable'} ${a.id}`);
