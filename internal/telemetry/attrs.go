@@ -49,7 +49,7 @@ func Operation(p account.Provider, op upstream.Op) string {
 	switch {
 	case op == upstream.OpCountTokens:
 		return "count_tokens"
-	case p == account.Gemini:
+	case p.Wire() == account.Gemini:
 		return "generate_content"
 	case op == upstream.OpResponses && p == account.OpenAI:
 		return "responses"
@@ -59,7 +59,7 @@ func Operation(p account.Provider, op upstream.Op) string {
 
 // ProviderName is gen_ai.provider.name of an account's provider.
 func ProviderName(p account.Provider) string {
-	if p == account.Gemini {
+	if p.Wire() == account.Gemini { // codeassist: Gemini through Google's Code Assist API
 		return "gcp.gemini"
 	}
 	return string(p)

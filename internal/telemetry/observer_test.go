@@ -166,6 +166,7 @@ func TestOperationAndProvider(t *testing.T) {
 		{account.Anthropic, upstream.OpCountTokens, "count_tokens", "anthropic"},
 		{account.Gemini, upstream.OpGenerate, "generate_content", "gcp.gemini"},
 		{account.Gemini, upstream.OpCountTokens, "count_tokens", "gcp.gemini"},
+		{account.CodeAssist, upstream.OpGenerate, "generate_content", "gcp.gemini"},
 	} {
 		if got := telemetry.Operation(tc.p, tc.op); got != tc.want {
 			t.Errorf("Operation(%s, %s) = %q; want %q", tc.p, tc.op, got, tc.want)
