@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -28,27 +30,27 @@ const (
 
 // CodeAssistUser is how a Google user looks to Code Assist.
 type CodeAssistUser struct {
-	Email string
+	Email string `json:"email,omitempty"`
 	// Tier is the current tier; "" means not onboarded yet: loadCodeAssist
 	// names no current tier and onboardUser assigns the default allowed
 	// tier (free-tier).
-	Tier string
+	Tier string `json:"tier,omitempty"`
 	// PaidTier is the paid tier id loadCodeAssist names (e.g. g1-ultra-tier).
-	PaidTier string
+	PaidTier string `json:"paid_tier,omitempty"`
 	// Project is the user's Cloud AI Companion project; "" gets one derived
 	// from the refresh token.
-	Project string
+	Project string `json:"project,omitempty"`
 	// Models lists the models the tier has (exact ids); empty means all.
 	// Others answer 404 NOT_FOUND.
-	Models []string
+	Models []string `json:"models,omitempty"`
 	// Quota is the remaining fraction per model retrieveUserQuota reports
 	// (models not listed: 1).
-	Quota map[string]float64
+	Quota map[string]float64 `json:"quota,omitempty"`
 	// VerifyRequired makes generate calls answer 403 VALIDATION_REQUIRED.
-	VerifyRequired bool
+	VerifyRequired bool `json:"verify_required,omitempty"`
 	// OnboardPolls is how many times the onboarding operation is read
 	// unfinished before it is done (default 1).
-	OnboardPolls int
+	OnboardPolls int `json:"onboard_polls,omitempty"`
 }
 
 // codeAssistState holds the fake's Google users and their sign-ins.
@@ -154,7 +156,40 @@ func (s *Server) codeAssistRoutes(m *http.ServeMux) {
 		m.HandleFunc("POST /v1internal:"+method, s.handleCodeAssist(method))
 	}
 	m.HandleFunc("GET /v1internal/operations/{name}", s.handleCodeAssistOperation)
+	m.HandleFunc("POST /_control/codeassist/users", s.handleSetCodeAssistUser)
+	m.HandleFunc("POST /_control/codeassist/revoke", s.handleRevokeRefreshToken)
 	s.googleRoutes(m)
+}
+
+// handleSetCodeAssistUser is SetCodeAssistUser over HTTP: body
+// {"refresh_token", "user": {"tier", "paid_tier", "project", "models",
+// "quota", "verify_required", "onboard_polls", "email"}}.
+func (s *Server) handleSetCodeAssistUser(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RefreshToken string         `json:"refresh_token"`
+		User         CodeAssistUser `json:"user"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxControlBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil || req.RefreshToken == "" {
+		writeControlError(w, errors.New(`want {"refresh_token": "...", "user": {...}}`))
+		return
+	}
+	s.SetCodeAssistUser(req.RefreshToken, req.User)
+	writeControlJSON(w, http.StatusOK, map[string]bool{"ok": true})
+}
+
+// handleRevokeRefreshToken is RevokeRefreshToken over HTTP: body {"refresh_token"}.
+func (s *Server) handleRevokeRefreshToken(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := json.NewDecoder(io.LimitReader(r.Body, maxControlBody)).Decode(&req); err != nil || req.RefreshToken == "" {
+		writeControlError(w, errors.New(`want {"refresh_token": "..."}`))
+		return
+	}
+	s.RevokeRefreshToken(req.RefreshToken)
+	writeControlJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
 // caBegin starts a Code Assist exchange: recorded, authenticated against the
