@@ -9,6 +9,7 @@ package login
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -171,7 +172,11 @@ func run(ctx context.Context, o options, env Env) error {
 	if err != nil {
 		var ref *codeassist.Refusal
 		if errors.As(err, &ref) {
-			return fmt.Errorf("Code Assist refused the account (%d): %s", ref.Status, errorMessage(ref.Body))
+			hint := ""
+			if bytes.Contains(ref.Body, []byte("SERVICE_DISABLED")) {
+				hint = " (the OAuth client's project cannot call Code Assist: see the README, Google accounts)"
+			}
+			return fmt.Errorf("Code Assist refused the account (%d): %s%s", ref.Status, errorMessage(ref.Body), hint)
 		}
 		return fmt.Errorf("discover the Code Assist project: %w", err)
 	}
