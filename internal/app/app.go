@@ -251,30 +251,3 @@ func (h *health) Ready(ctx context.Context) (bool, map[string]any) {
 	}
 	return true, d
 }
-
-// modelList names the models a client may ask for: exact route patterns and
-// exact allow-list entries.
-type modelList struct {
-	pools  *account.Source
-	routes *route.Source
-}
-
-func (m *modelList) ModelIDs() []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(s string) {
-		if s != "" && !strings.Contains(s, "*") && !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	for _, p := range m.routes.Current().Patterns() {
-		add(p)
-	}
-	for _, a := range m.pools.Current().Accounts() {
-		for _, g := range a.Models {
-			add(g)
-		}
-	}
-	return out
-}

@@ -2,13 +2,14 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/tidwall/gjson"
 
+	"github.com/switchyard-gw/switchyard/internal/clientkey"
 	"github.com/switchyard-gw/switchyard/internal/dispatch"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/protocol/anthropic"
@@ -102,57 +103,142 @@ func (s *Server) gemini(c *gin.Context) {
 	s.serve(c, req, method)
 }
 
-// listModels answers GET /v1/models in the OpenAI shape, or in Anthropic's
-// when the client sends anthropic-version (Claude Code's model discovery).
-func (s *Server) listModels(c *gin.Context) {
-	p := llm.OpenAI
-	if c.GetHeader("anthropic-version") != "" {
-		p = llm.Anthropic
+// ModelInfo is one model a client key may use.
+type ModelInfo struct {
+	ID string
+	// CanCount: an account that can count tokens (anthropic or gemini)
+	// serves it, so countTokens and count_tokens work.
+	CanCount bool
+}
+
+// modelsFor lists the models the key may use, sorted by id.
+func (s *Server) modelsFor(k *clientkey.Key) []ModelInfo {
+	if s.opts.Models == nil {
+		return nil
 	}
-	if _, e := s.authenticate(c.Request); e != nil {
+	ms := s.opts.Models.Models(k)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
+	return ms
+}
+
+// modelFor finds one model the key may use; a leading "models/" is ignored.
+func (s *Server) modelFor(k *clientkey.Key, id string) (ModelInfo, bool) {
+	if p, err := url.PathUnescape(id); err == nil {
+		id = p
+	}
+	id = strings.TrimPrefix(id, "models/")
+	for _, m := range s.modelsFor(k) {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return ModelInfo{}, false
+}
+
+// modelsProtocol is the envelope of GET /v1/models: Anthropic's when the
+// client sends anthropic-version (Claude Code's model discovery), else
+// OpenAI's.
+func modelsProtocol(r *http.Request) llm.Protocol {
+	if r.Header.Get("anthropic-version") != "" {
+		return llm.Anthropic
+	}
+	return llm.OpenAI
+}
+
+// The creation time the gateway reports for every model (it does not know
+// the providers' dates): 2025-01-01T00:00:00Z.
+const (
+	modelCreatedAt   = "2025-01-01T00:00:00Z"
+	modelCreatedUnix = 1735689600
+)
+
+func anthropicModel(id string) gin.H {
+	return gin.H{"type": "model", "id": id, "display_name": id, "created_at": modelCreatedAt}
+}
+
+func openAIModel(id string) gin.H {
+	return gin.H{"id": id, "object": "model", "created": modelCreatedUnix, "owned_by": ownerOf(id)}
+}
+
+func geminiModel(m ModelInfo) gin.H {
+	methods := []string{"generateContent", "streamGenerateContent"}
+	if m.CanCount {
+		methods = append(methods, "countTokens")
+	}
+	return gin.H{"name": "models/" + m.ID, "baseModelId": m.ID, "displayName": m.ID, "supportedGenerationMethods": methods}
+}
+
+// listModels answers GET /v1/models with the models the calling key may
+// use, in the OpenAI or the Anthropic shape.
+func (s *Server) listModels(c *gin.Context) {
+	p := modelsProtocol(c.Request)
+	k, e := s.authenticate(c.Request)
+	if e != nil {
 		dispatch.WriteError(c.Writer, p, e)
 		return
 	}
-	ids := s.modelIDs()
+	ms := s.modelsFor(k)
+	data := make([]gin.H, 0, len(ms))
 	if p == llm.Anthropic {
-		data := make([]gin.H, 0, len(ids))
-		for _, id := range ids {
-			data = append(data, gin.H{"type": "model", "id": id, "display_name": id, "created_at": "2025-01-01T00:00:00Z"})
+		for _, m := range ms {
+			data = append(data, anthropicModel(m.ID))
 		}
 		out := gin.H{"data": data, "has_more": false, "first_id": nil, "last_id": nil}
-		if len(ids) > 0 {
-			out["first_id"], out["last_id"] = ids[0], ids[len(ids)-1]
+		if len(ms) > 0 {
+			out["first_id"], out["last_id"] = ms[0].ID, ms[len(ms)-1].ID
 		}
 		c.JSON(http.StatusOK, out)
 		return
 	}
-	data := make([]gin.H, 0, len(ids))
-	created := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
-	for _, id := range ids {
-		data = append(data, gin.H{"id": id, "object": "model", "created": created, "owned_by": ownerOf(id)})
+	for _, m := range ms {
+		data = append(data, openAIModel(m.ID))
 	}
 	c.JSON(http.StatusOK, gin.H{"object": "list", "data": data})
 }
 
-func (s *Server) geminiModels(c *gin.Context) {
-	var models []gin.H
-	for _, id := range s.modelIDs() {
-		models = append(models, gin.H{"name": "models/" + id, "displayName": id,
-			"supportedGenerationMethods": []string{"generateContent", "streamGenerateContent", "countTokens"}})
+// getModel answers GET /v1/models/{id}: 404 in the client's envelope when
+// the model is not served or not allowed for the key.
+func (s *Server) getModel(c *gin.Context) {
+	p := modelsProtocol(c.Request)
+	k, e := s.authenticate(c.Request)
+	if e != nil {
+		dispatch.WriteError(c.Writer, p, e)
+		return
 	}
-	if models == nil {
-		models = []gin.H{}
+	m, ok := s.modelFor(k, c.Param("id"))
+	if !ok {
+		dispatch.WriteError(c.Writer, p, modelNotFound(c.Param("id")))
+		return
+	}
+	if p == llm.Anthropic {
+		c.JSON(http.StatusOK, anthropicModel(m.ID))
+		return
+	}
+	c.JSON(http.StatusOK, openAIModel(m.ID))
+}
+
+// geminiModels answers GET /v1beta/models with the models the key may use.
+func (s *Server) geminiModels(c *gin.Context) {
+	ms := s.modelsFor(KeyOf(c))
+	models := make([]gin.H, 0, len(ms))
+	for _, m := range ms {
+		models = append(models, geminiModel(m))
 	}
 	c.JSON(http.StatusOK, gin.H{"models": models})
 }
 
-func (s *Server) modelIDs() []string {
-	if s.opts.Models == nil {
-		return nil
+// geminiGetModel answers GET /v1beta/models/{model}.
+func (s *Server) geminiGetModel(c *gin.Context) {
+	m, ok := s.modelFor(KeyOf(c), c.Param("model"))
+	if !ok {
+		dispatch.WriteError(c.Writer, llm.Gemini, modelNotFound(c.Param("model")))
+		return
 	}
-	ids := s.opts.Models.ModelIDs()
-	sort.Strings(ids)
-	return ids
+	c.JSON(http.StatusOK, geminiModel(m))
+}
+
+func modelNotFound(id string) *llm.Error {
+	return llm.Errorf(llm.KindNotFound, "model %q is not available to this client key on this gateway", clip(id, 256))
 }
 
 func ownerOf(id string) string {

@@ -28,9 +28,10 @@ type Dispatcher interface {
 	Serve(ctx context.Context, w http.ResponseWriter, req *dispatch.Request) dispatch.Result
 }
 
-// Models lists the models the gateway can route.
+// Models lists the models a client key may use (GET /v1/models, GET
+// /v1beta/models): k is the calling key.
 type Models interface {
-	ModelIDs() []string
+	Models(k *clientkey.Key) []ModelInfo
 }
 
 // Health tells readiness.
@@ -105,6 +106,7 @@ func New(o Options) *Server {
 		oa.POST(p, s.openAIResponses)
 	}
 	e.GET("/v1/models", s.listModels)
+	e.GET("/v1/models/:id", s.getModel)
 	an := e.Group("", s.auth(llm.Anthropic), s.limit(llm.Anthropic))
 	an.POST("/v1/messages", s.anthropicMessages)
 	an.POST("/v1/messages/count_tokens", s.anthropicCount)
@@ -112,6 +114,7 @@ func New(o Options) *Server {
 	ge.POST("/v1beta/models/*action", s.gemini)
 	ge.POST("/v1/models/*action", s.gemini)
 	ge.GET("/v1beta/models", s.geminiModels)
+	ge.GET("/v1beta/models/:model", s.geminiGetModel)
 	e.NoRoute(func(c *gin.Context) {
 		p := guessProtocol(c.Request)
 		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindNotFound, "no route for %s %s", clip(c.Request.Method, 16), clip(c.Request.URL.Path, 256)))
