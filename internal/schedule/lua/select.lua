@@ -66,7 +66,8 @@ if ARGV[11] == '1' then
   local minute, day = math.floor(now / 60000), math.floor(now / 86400000)
   local u = redis.call('HMGET', KEYS[13], 'm', 'mr', 'mt', 'd', 'dr', 'dt')
   local mr, mt, dr, dt = tonumber(u[2]) or 0, tonumber(u[3]) or 0, tonumber(u[5]) or 0, tonumber(u[6]) or 0
-  if tonumber(u[1]) ~= minute then mr, mt = 0, 0 end
+  local fresh = tonumber(u[1]) ~= minute
+  if fresh then mr, mt = 0, 0 end
   if tonumber(u[4]) ~= day then dr, dt = 0, 0 end
   local rpm, tpm = tonumber(ARGV[12]) or 0, tonumber(ARGV[13]) or 0
   local mif, daily = tonumber(ARGV[14]) or 0, tonumber(ARGV[15]) or 0
@@ -79,7 +80,7 @@ if ARGV[11] == '1' then
     local n = redis.call('ZCARD', KEYS[14])
     if n >= mif then return {'keylimit', 'in_flight', '', 1000, 0, mif, n} end
   end
-  admit = {minute = minute, day = day, mr = mr, mt = mt, dr = dr, dt = dt, mif = mif}
+  admit = {minute = minute, day = day, mr = mr, mt = mt, dr = dr, dt = dt, mif = mif, fresh = fresh}
 end
 
 local attempted = {}
@@ -134,7 +135,8 @@ local function chosen(acct, decision)
   if admit then
     redis.call('HSET', KEYS[13], 'm', admit.minute, 'mr', admit.mr + 1, 'mt', admit.mt,
       'd', admit.day, 'dr', admit.dr + 1, 'dt', admit.dt, 'last', now)
-    redis.call('PEXPIRE', KEYS[13], 172800000)
+    -- The usage hash lives two days past its last new minute.
+    if admit.fresh then redis.call('PEXPIRE', KEYS[13], 172800000) end
     if admit.mif > 0 then
       local ttl = tonumber(ARGV[17]) or 660000
       redis.call('ZADD', KEYS[14], now + ttl, ARGV[16])
