@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -223,9 +224,21 @@ func TestKeyLimitsAcrossThreeReplicas(t *testing.T) {
 		t.Fatalf("PATCH of an environment key: %d; want 409", st)
 	}
 	for _, h := range hs {
+		_, reqlog := h.adminDo("GET", "/admin/requests?limit=1000", "")
+		mresp, err := http.Get(h.admin + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(mresp.Body)
+		mresp.Body.Close()
+		if !strings.Contains(string(metrics), `key="burst"`) || !strings.Contains(reqlog, `"key":"burst"`) {
+			t.Errorf("metrics or the request log do not name the key")
+		}
 		for _, s := range []string{rpm.Secret, tpm.Secret, victim.Secret} {
-			if strings.Contains(h.logs.String(), s) {
-				t.Fatal("an API key secret reached the logs")
+			for where, text := range map[string]string{"logs": h.logs.String(), "request log": reqlog, "metrics": string(metrics)} {
+				if strings.Contains(text, s) {
+					t.Fatalf("an API key secret reached the %s", where)
+				}
 			}
 		}
 	}
