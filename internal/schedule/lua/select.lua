@@ -3,7 +3,7 @@
 -- KEYS[1]  cfg hash (mode, max_wait_ms, fixed)
 -- KEYS[2]  session binding key (a placeholder key when the request has no session)
 -- KEYS[3]  last-used key of (client key, model group)
--- KEYS[4]  round-robin counters hash
+-- KEYS[4]  round-robin counters hash (candidate hash key -> index after the last account chosen)
 -- KEYS[5]  cooldown zset of the model group (member account, score until ms)
 -- KEYS[6]  account-wide cooldown zset
 -- KEYS[7]  disabled accounts hash (account -> reason)
@@ -179,14 +179,22 @@ if mode ~= 'PerformanceFirst' and not force then
   end
 end
 
--- 4. round robin within the best tier that has an eligible account
+-- 4. round robin within the best tier that has an eligible account. The
+-- counter holds the index after the last account chosen, so a skipped
+-- account's turn passes to the next eligible one only once: the rotation is
+-- over the eligible accounts (not start + 1, which gave the skipped turn to
+-- its neighbour: 20/10 with one of three disabled).
 for k = 8, 10 do
   local n = tonumber(redis.call('HGET', KEYS[k], 'n') or 0) or 0
   if n > 0 then
-    local start = redis.call('HINCRBY', KEYS[4], KEYS[k], 1)
+    local start = tonumber(redis.call('HGET', KEYS[4], KEYS[k]) or 0) or 0
     for i = 0, n - 1 do
-      local acct = redis.call('HGET', KEYS[k], 'i:' .. ((start - 1 + i) % n))
-      if acct and eligible(acct) then return chosen(acct, 'round_robin') end
+      local idx = (start + i) % n
+      local acct = redis.call('HGET', KEYS[k], 'i:' .. idx)
+      if acct and eligible(acct) then
+        redis.call('HSET', KEYS[4], KEYS[k], (idx + 1) % n)
+        return chosen(acct, 'round_robin')
+      end
     end
   end
 end

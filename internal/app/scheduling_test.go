@@ -1,0 +1,79 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/switchyard-gw/switchyard/internal/fakeupstream"
+	"github.com/switchyard-gw/switchyard/internal/store/storetest"
+)
+
+// Issue 15: the scheduling defects, each seen from outside through three
+// in-process replicas on one real redis-server and one fake upstream.
+
+func schedAccounts() []acctSpec {
+	return []acctSpec{
+		{id: "oa-1", provider: "openai", tier: "pro"},
+		{id: "oa-2", provider: "openai", tier: "pro"},
+		{id: "oa-3", provider: "openai", tier: "pro"},
+		{id: "an-1", provider: "anthropic", tier: "pro"},
+		{id: "an-2", provider: "anthropic", tier: "pro"},
+		{id: "ge-1", provider: "gemini", tier: "pro"},
+	}
+}
+
+// threeReplicas starts three gateways sharing one redis-server and one fake.
+func threeReplicas(t *testing.T, env map[string]string) []*harness {
+	t.Helper()
+	redisURL := storetest.URL(storetest.StartRedis(t))
+	first := newHarness(t, harnessOpts{accounts: schedAccounts(), routes: demoRoutes, redisURL: redisURL, env: env})
+	hs := []*harness{first}
+	for range 2 {
+		hs = append(hs, newHarness(t, harnessOpts{accounts: schedAccounts(), routes: demoRoutes, redisURL: redisURL, env: env,
+			fake: first.fake, fakeURL: first.fakeURL}))
+	}
+	return hs
+}
+
+func admin(t *testing.T, h *harness, method, path, body string) {
+	t.Helper()
+	if st, out := h.adminDo(method, path, body); st != http.StatusOK {
+		t.Fatalf("%s %s: %d %s", method, path, st, out)
+	}
+}
+
+func account(resp *http.Response) string {
+	return strings.TrimSuffix(resp.Header.Get("X-Account-Email"), "@example.com")
+}
+
+func chatIn(t *testing.T, h *harness, session string) (*http.Response, string) {
+	t.Helper()
+	body := `{"model":"gpt-4o","messages":[{"role":"user","content":"hello scheduling"}]}`
+	if session != "" {
+		body = fmt.Sprintf(`{"model":"gpt-4o","user":%q,"messages":[{"role":"user","content":"hello scheduling"}]}`, session)
+	}
+	return h.do("POST", "/v1/chat/completions", body, map[string]string{"Authorization": "Bearer " + clientKey})
+}
+
+// Defect 6: with one of three accounts disabled, round robin gives the other
+// two equal turns across every replica (it gave 20/10).
+func TestRoundRobinEvenWithDisabledAccountAcrossReplicas(t *testing.T) {
+	hs := threeReplicas(t, nil)
+	admin(t, hs[0], "PUT", "/admin/scheduling", `{"mode":"PerformanceFirst"}`)
+	admin(t, hs[1], "POST", "/admin/accounts/oa-3/disable", "")
+	counts := map[string]int{}
+	for i := range 30 {
+		resp, out := chatIn(t, hs[i%3], "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d %s", i, resp.StatusCode, out)
+		}
+		counts[account(resp)]++
+	}
+	if counts["oa-1"] != 15 || counts["oa-2"] != 15 {
+		t.Fatalf("served %v; want oa-1 and oa-2 15 each", counts)
+	}
+}
+
+var _ = fakeupstream.Fault{}
