@@ -135,7 +135,7 @@ func pageCalls(t *testing.T, admin string) []string {
 	if resp.StatusCode != 200 {
 		t.Fatalf("admin.js: %d", resp.StatusCode)
 	}
-	re := regexp.MustCompile("api\\.(?:json|blob|text)\\('(GET|POST|PUT|DELETE)', ['`]([^'`]+)['`]")
+	re := regexp.MustCompile("api\\.(?:json|blob|text)\\('(GET|POST|PUT|PATCH|DELETE)', ['`]([^'`]+)['`]")
 	interp := regexp.MustCompile(`\$\{[^}]*\}`)
 	var out []string
 	for _, m := range re.FindAllStringSubmatch(src, -1) {
@@ -271,6 +271,54 @@ func TestConsoleAPI(t *testing.T) {
 	}
 	checked["DELETE rate-limits"] = func() {
 		hasFields(t, "clear all", call("DELETE", "/admin/rate-limits", "", 200), "cleared:b")
+	}
+	// Client keys: each check makes the key it works on.
+	keyView := func(what string, k map[string]any) {
+		t.Helper()
+		hasFields(t, what, k, "name:s", "fingerprint:s", "source:s", "models:a", "limits:o", "disabled:b", "usage_today:o", "last_used:?")
+		hasFields(t, what+" limits", k["limits"].(map[string]any), "rpm:n", "tpm:n", "max_in_flight:n", "daily_tokens:n")
+		hasFields(t, what+" usage", k["usage_today"].(map[string]any), "requests:n", "tokens:n")
+	}
+	makeKey := func(name string) {
+		t.Helper()
+		v := call("POST", "/admin/keys", `{"name":"`+name+`","models":["claude-*"],"rpm":60}`, 201)
+		hasFields(t, "created key", v, "key:o", "secret:s")
+		keyView("created key", v["key"].(map[string]any))
+	}
+	checked["POST keys"] = func() {
+		makeKey("console-create")
+		v := call("POST", "/admin/keys", `{"name":"console-create"}`, 409)
+		hasFields(t, "duplicate key", v["error"].(map[string]any), "message:s")
+	}
+	checked["GET keys"] = func() {
+		makeKey("console-list")
+		v := call("GET", "/admin/keys", "", 200)
+		hasFields(t, "keys", v, "keys:a", "shadowed:a")
+		found := false
+		for _, k := range v["keys"].([]any) {
+			keyView("listed key", k.(map[string]any))
+			found = found || k.(map[string]any)["name"] == "console-list"
+		}
+		if !found {
+			t.Errorf("a created key is not listed: %v", v)
+		}
+	}
+	checked["PATCH keys/{}"] = func() {
+		makeKey("console-patch")
+		v := call("PATCH", "/admin/keys/console-patch", `{"rpm":120,"disabled":true}`, 200)
+		k := v["key"].(map[string]any)
+		keyView("patched key", k)
+		if k["limits"].(map[string]any)["rpm"] != float64(120) || k["disabled"] != true {
+			t.Errorf("patched key: %v", k)
+		}
+		call("PATCH", "/admin/keys/env-1", `{"rpm":1}`, 409) // the environment's key
+	}
+	checked["DELETE keys/{}"] = func() {
+		makeKey("console-delete")
+		if v := call("DELETE", "/admin/keys/console-delete", "", 200); v["deleted"] != "console-delete" {
+			t.Errorf("delete: %v", v)
+		}
+		call("DELETE", "/admin/keys/console-delete", "", 404)
 	}
 	record := func(what string, r map[string]any) {
 		t.Helper()

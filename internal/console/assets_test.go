@@ -144,7 +144,7 @@ func TestElementIDsExist(t *testing.T) {
 			}
 		}
 	}
-	for _, page := range []string{"overview", "accounts", "monitor"} {
+	for _, page := range []string{"overview", "accounts", "monitor", "keys"} {
 		for _, id := range []string{"page-" + page, page + "-title"} {
 			if !ids[id] {
 				t.Errorf("page %s: no #%s", page, id)

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { niceMax } from './js/charts.js';
+import { editable, limitPatch, limitsText, parseLimit, parseModels, readKeySpec, usageScale } from './js/keyform.js';
 import { left, millis, percent, seconds } from './js/format.js';
 import { failed, involves, parseNDJSON, rowKey } from './js/records.js';
 import { signInMessage } from './js/signin.js';
@@ -110,4 +111,61 @@ test('sign-in messages', () => {
     /^The admin API is disabled on this gateway \(403\).*SWITCHYARD_ADMIN_KEY/);
   assert.match(signInMessage({ status: 0, message: 'cannot reach' }), /cannot reach/);
   assert.match(signInMessage({ status: 503, message: 'the shared store is unavailable' }), /HTTP 503.*store/);
+});
+
+test('key limits and allow-lists from the forms', () => {
+  assert.deepEqual(parseLimit(''), { value: 0 });
+  assert.deepEqual(parseLimit(' 60 '), { value: 60 });
+  assert.deepEqual(parseLimit('1 000_000'), { value: 1000000 });
+  assert.ok(parseLimit('-1').error);
+  assert.ok(parseLimit('1.5').error);
+  assert.ok(parseLimit('abc').error);
+  assert.ok(parseLimit('99999999999999999999').error);
+  assert.deepEqual(parseModels(' claude-*, gpt-4o\ngpt-4o  gemini-2.5-pro,,'), ['claude-*', 'gpt-4o', 'gemini-2.5-pro']);
+  assert.deepEqual(parseModels(''), []);
+
+  const ok = readKeySpec({ name: ' team-red ', models: 'claude-*', rpm: '60', tpm: '', max_in_flight: '4', daily_tokens: '0' });
+  assert.deepEqual(ok, { spec: { name: 'team-red', models: ['claude-*'], rpm: 60, tpm: 0, max_in_flight: 4, daily_tokens: 0 } });
+  const bad = readKeySpec({ name: '<img src=x>', rpm: 'lots' });
+  assert.ok(bad.errors.name && bad.errors.rpm && !bad.spec);
+  assert.ok(readKeySpec({ name: 'a'.repeat(65) }).errors.name);
+  assert.ok(readKeySpec({ name: '-leading' }).errors.name);
+});
+
+test('the edit form sends only what changed', () => {
+  const key = { name: 'k', models: ['claude-*'], limits: { rpm: 60, tpm: 0, max_in_flight: 0, daily_tokens: 1000 } };
+  const same = { models: 'claude-*', rpm: '60', tpm: '0', max_in_flight: '', daily_tokens: '1000' };
+  assert.deepEqual(limitPatch(key, same), { patch: {} });
+  assert.deepEqual(limitPatch(key, { ...same, rpm: '120' }), { patch: { rpm: 120 } });
+  assert.deepEqual(limitPatch(key, { ...same, models: '', daily_tokens: '0' }), { patch: { models: [], daily_tokens: 0 } });
+  assert.deepEqual(limitPatch({ name: 'n', models: [], limits: {} }, { models: 'gpt-*', rpm: '', tpm: '', max_in_flight: '', daily_tokens: '' }),
+    { patch: { models: ['gpt-*'] } });
+  assert.ok(limitPatch(key, { ...same, tpm: 'x' }).errors.tpm);
+});
+
+test('limits text and who may edit', () => {
+  assert.equal(limitsText({}), 'no limits');
+  assert.equal(limitsText({ rpm: 60, tpm: 0, max_in_flight: 4, daily_tokens: 0 }), '60 rpm · 4 in flight');
+  assert.match(limitsText({ daily_tokens: 1000000 }), /^1.000.000 tokens\/day$/);
+  assert.ok(editable({ source: 'api' }));
+  assert.ok(!editable({ source: 'file' }));
+  assert.ok(!editable({ source: 'env' }));
+});
+
+test('usage bars scale to the busiest key or the daily limit', () => {
+  const s = usageScale([
+    { name: 'a', usage_today: { requests: 10, tokens: 500 }, limits: {} },
+    { name: 'b', usage_today: { requests: 5, tokens: 1000 }, limits: { daily_tokens: 1000 } },
+    { name: 'c', usage_today: { requests: 0, tokens: 0 }, limits: { daily_tokens: 100 } },
+    { name: 'd', limits: {} },
+  ]);
+  assert.equal(s.get('a').reqFrac, 1);
+  assert.equal(s.get('b').reqFrac, 0.5);
+  assert.equal(s.get('a').tokFrac, 0.5); // of the busiest key's 1000
+  assert.equal(s.get('b').tokFrac, 1); // of its own daily limit
+  assert.ok(s.get('b').over && !s.get('a').over && !s.get('c').over);
+  assert.equal(s.get('c').tokFrac, 0);
+  assert.deepEqual([s.get('d').requests, s.get('d').reqFrac, s.get('d').tokFrac], [0, 0, 0]);
+  const none = usageScale([{ name: 'x', usage_today: { requests: 0, tokens: 0 } }]);
+  assert.equal(none.get('x').reqFrac, 0);
 });

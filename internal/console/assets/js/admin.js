@@ -20,6 +20,10 @@ export function createAdmin(api) {
     request: (id) => api.json('GET', `requests/${enc(id)}`),
     exportBlob: () => api.blob('GET', 'requests/export'),
     exportText: () => api.text('GET', 'requests/export'),
+    keys: () => api.json('GET', 'keys'),
+    createKey: (spec) => api.json('POST', 'keys', spec),
+    updateKey: (name, patch) => api.json('PATCH', `keys/${enc(name)}`, patch),
+    revokeKey: (name) => api.json('DELETE', `keys/${enc(name)}`),
     now: () => api.now(),
   };
 }

@@ -1,9 +1,10 @@
 // The signed-in console: the pages and hash navigation (#/overview,
-// #/accounts, #/monitor). It is built once; signing in and out only starts
+// #/accounts, #/monitor, #/keys). It is built once; signing in and out only starts
 // and stops it, so every control keeps exactly one listener.
 
 import { createAccountsPage } from './accounts.js';
 import { byId } from './dom.js';
+import { createKeysPage } from './keys.js';
 import { createMonitorPage } from './monitor.js';
 import { createOverviewPage } from './overview.js';
 
@@ -15,6 +16,7 @@ export function createApp({ admin, config }) {
     overview: createOverviewPage({ admin }),
     accounts: createAccountsPage({ admin }),
     monitor: createMonitorPage({ admin, config }),
+    keys: createKeysPage({ admin }),
   };
   const nav = byId('nav');
   let current = '';
@@ -48,8 +50,10 @@ export function createApp({ admin, config }) {
       nav.hidden = true;
       byId('session').hidden = true;
       for (const n of Object.keys(pages)) byId(`page-${n}`).hidden = true;
-      const dialog = byId('detail');
-      if (dialog.open) dialog.close();
+      for (const id of ['detail', 'key-edit']) {
+        const dialog = byId(id);
+        if (dialog.open) dialog.close();
+      }
     },
   };
 }

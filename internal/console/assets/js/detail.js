@@ -47,6 +47,7 @@ function render(r, jaegerURL) {
       ['Error', r.error],
       ['Time', dateTime(r.time)],
       ['Protocol', `${r.protocol} · ${r.route}${r.stream ? ' · stream' : ''}`],
+      ['Client key', r.key],
       ['Model', r.model],
       ['Mapped model', r.mapped_model],
       ['Response model', r.response_model],
