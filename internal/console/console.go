@@ -1,6 +1,6 @@
 // Package console is the operator console: a single-page web UI over the
 // admin API (sign-in, accounts, the "Account Scheduling & Rotation" card, the
-// request monitor and an overview of the last hour), written in plain HTML,
+// request monitor, an overview of the last hour and the client keys), written in plain HTML,
 // CSS and JavaScript modules and embedded in the binary. There is no build
 // step and nothing is fetched from elsewhere at run time.
 //
