@@ -1,8 +1,9 @@
 // Package console is the operator console: a single-page web UI over the
 // admin API (sign-in, accounts, the "Account Scheduling & Rotation" card, the
-// request monitor, an overview of the last hour and the client keys), written in plain HTML,
-// CSS and JavaScript modules and embedded in the binary. There is no build
-// step and nothing is fetched from elsewhere at run time.
+// request monitor, an overview of the last hour and the client keys),
+// written in plain HTML, CSS and JavaScript modules and embedded in the
+// binary. There is no build step and nothing is fetched from elsewhere at run
+// time.
 //
 // The handler serves only static files and a small config.json. It holds no
 // credential and checks none: the page asks the operator for the admin key,
