@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -45,8 +46,13 @@ func (r *Resilient) pick() (*Scheduler, error) {
 	return nil, ErrStoreDown
 }
 
-// storeFailure tells connection-level failures (the store is gone) from
-// script errors (a bug, reported as is).
+// outageReplies are the Redis error replies of a store that cannot serve
+// right now (a cluster without a master for the slot, a replica promoted too
+// late, a dataset still loading): an outage, not a bug in a script.
+var outageReplies = []string{"CLUSTERDOWN", "READONLY", "MASTERDOWN", "LOADING", "TRYAGAIN"}
+
+// storeFailure tells store outages (connection failures, timeouts and the
+// replies above) from script errors (a bug, reported as is).
 func storeFailure(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
@@ -56,7 +62,33 @@ func storeFailure(err error) bool {
 		return true
 	}
 	var oe *net.OpError
-	return errors.As(err, &oe)
+	if errors.As(err, &oe) {
+		return true
+	}
+	var re redis.Error
+	if errors.As(err, &re) {
+		msg := re.Error()
+		for _, p := range outageReplies {
+			if strings.HasPrefix(msg, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// SharedCallTimeout caps one call to the shared store on the request path,
+// retries and redirects included: a master that stops answering costs a
+// request at most this long before the fallback serves it.
+const SharedCallTimeout = 800 * time.Millisecond
+
+// sharedCtx bounds a shared-store call by SharedCallTimeout, or by the
+// caller's own deadline when that comes first.
+func sharedCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= SharedCallTimeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, SharedCallTimeout)
 }
 
 func (r *Resilient) markDown(err error) {
@@ -74,7 +106,14 @@ func (r *Resilient) Acquire(ctx context.Context, q Query) (Lease, error) {
 	if err != nil {
 		return Lease{}, err
 	}
-	l, err := s.Acquire(ctx, q)
+	var l Lease
+	if s == r.shared {
+		sctx, cancel := sharedCtx(ctx)
+		l, err = s.Acquire(sctx, q)
+		cancel()
+	} else {
+		l, err = s.Acquire(ctx, q)
+	}
 	if s == r.shared && storeFailure(err) && ctx.Err() == nil {
 		r.markDown(err)
 		if r.failOpen {
@@ -91,8 +130,15 @@ func (r *Resilient) Report(ctx context.Context, o Outcome) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	t, err := s.Report(ctx, o)
-	if s == r.shared && storeFailure(err) {
+	var t time.Time
+	if s == r.shared {
+		sctx, cancel := sharedCtx(ctx)
+		t, err = s.Report(sctx, o)
+		cancel()
+	} else {
+		t, err = s.Report(ctx, o)
+	}
+	if s == r.shared && storeFailure(err) && ctx.Err() == nil {
 		r.markDown(err)
 		if r.failOpen {
 			return r.local.Report(ctx, o)

@@ -25,9 +25,24 @@ type Options struct {
 	Cluster bool
 	// SentinelMaster selects Sentinel; the URL's host(s) are the sentinels.
 	SentinelMaster string
-	// ReadTimeout bounds each command; scripts are O(candidates) and fast. Default 2s.
+	// ReadTimeout bounds each command; scripts are O(candidates) and fast. Default 500ms.
 	ReadTimeout time.Duration
 }
+
+// Client tuning for a fast switch to the fallback when a master dies. The
+// go-redis defaults (5 dial attempts 100ms apart, 3 redirects with backoff up
+// to 512ms, 5s dials) multiply into seconds per request in Cluster and
+// Sentinel; these keep one failed call around half a second, and the
+// scheduler caps every request-path call at schedule.SharedCallTimeout.
+const (
+	defaultReadTimeout = 500 * time.Millisecond
+	dialTimeout        = 500 * time.Millisecond
+	maxRetries         = 1
+	minRetryBackoff    = 8 * time.Millisecond
+	maxRetryBackoff    = 64 * time.Millisecond
+	maxRedirects       = 2
+	dialerRetries      = 1
+)
 
 // Store is an open connection to the shared state.
 type Store struct {
@@ -40,7 +55,7 @@ type Store struct {
 // Open connects to Redis (or starts the embedded store) and checks it answers.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.ReadTimeout <= 0 {
-		o.ReadTimeout = 2 * time.Second
+		o.ReadTimeout = defaultReadTimeout
 	}
 	if strings.TrimSpace(o.URL) == "" {
 		return OpenEmbedded()
@@ -94,11 +109,15 @@ func universalOptions(o Options) (*redis.UniversalOptions, string, error) {
 	uo := &redis.UniversalOptions{
 		ReadTimeout:           o.ReadTimeout,
 		WriteTimeout:          o.ReadTimeout,
-		DialTimeout:           2 * time.Second,
+		DialTimeout:           dialTimeout,
+		DialerRetries:         dialerRetries,
 		PoolSize:              64,
 		IsClusterMode:         o.Cluster,
 		MasterName:            o.SentinelMaster,
-		MaxRetries:            1,
+		MaxRetries:            maxRetries,
+		MinRetryBackoff:       minRetryBackoff,
+		MaxRetryBackoff:       maxRetryBackoff,
+		MaxRedirects:          maxRedirects,
 		ContextTimeoutEnabled: true,
 	}
 	parts := strings.Split(raw, ",")
