@@ -168,6 +168,9 @@ func (s *Service) publishQuota(ctx context.Context, a *account.Account, read Quo
 		}
 	}
 	if s.rdb == nil {
+		s.mu.Lock()
+		s.reads[a.ID] = read
+		s.mu.Unlock()
 		return
 	}
 	key := s.keys.quota(a.ID)

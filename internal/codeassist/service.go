@@ -69,6 +69,14 @@ type Service struct {
 	mu    sync.Mutex
 	infos map[string]cachedInfo // account id -> discovered state
 	gen   atomic.Uint64         // bumped when a discovered tier changes
+	// Without a shared store, the operator view reads these instead.
+	reads    map[string]QuotaRead
+	verifies map[string]localVerification
+}
+
+type localVerification struct {
+	v     Verification
+	until time.Time
 }
 
 type cachedInfo struct {
@@ -104,7 +112,8 @@ func New(rdb redis.UniversalClient, o Options) *Service {
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Service{opts: o, rdb: rdb, keys: newKeyspace(o.Namespace), infos: map[string]cachedInfo{}}
+	return &Service{opts: o, rdb: rdb, keys: newKeyspace(o.Namespace), infos: map[string]cachedInfo{},
+		reads: map[string]QuotaRead{}, verifies: map[string]localVerification{}}
 }
 
 // Tier is the tier to schedule a by: the discovered one when the file names

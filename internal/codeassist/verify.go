@@ -78,6 +78,9 @@ func (s *Service) noteVerification(ctx context.Context, a *account.Account, v Ve
 	s.opts.Log.LogAttrs(ctx, slog.LevelWarn, "code assist asks to verify the account; it rests",
 		slog.String("account", a.ID), slog.Duration("cooldown", s.opts.VerifyCooldown))
 	if s.rdb == nil {
+		s.mu.Lock()
+		s.verifies[a.ID] = localVerification{v: v, until: time.Now().Add(s.opts.VerifyCooldown)}
+		s.mu.Unlock()
 		return
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)

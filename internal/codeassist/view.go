@@ -58,6 +58,15 @@ func (s *Service) Describe(ctx context.Context, a *account.Account) (*View, acco
 		}
 	}
 	if s.rdb == nil {
+		s.mu.Lock()
+		if r, ok := s.reads[a.ID]; ok {
+			v.Quota = &r
+		}
+		if lv, ok := s.verifies[a.ID]; ok && time.Now().Before(lv.until) {
+			vr := lv.v
+			v.Verification = &vr
+		}
+		s.mu.Unlock()
 		return v, tier
 	}
 	if q, err := s.rdb.HGetAll(ctx, s.keys.quota(a.ID)).Result(); err == nil && q["at"] != "" {
