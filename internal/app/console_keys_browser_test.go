@@ -3,6 +3,7 @@ package app_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -101,7 +102,17 @@ func consoleCheckKeys(t *testing.T, h *harness, b *browsertest.Browser) {
 func TestConsoleKeysInBrowser(t *testing.T) {
 	b := browsertest.Start(t)
 	shots := consoleScreenshots(t)
-	h := newHarness(t, harnessOpts{env: map[string]string{"SWITCHYARD_API_KEYS_FILE": teamKeysFile(t)}})
+	// The keys file's allow-lists are free text: one of them is markup.
+	keysFile := teamKeysFile(t)
+	data, err := os.ReadFile(keysFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, []byte("  - {name: team-markup, key: sy-markup-secret-9z8y, models: [\"<img src=x onerror=document.title='pwned'>\"]}\n")...)
+	if err := os.WriteFile(keysFile, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, harnessOpts{env: map[string]string{"SWITCHYARD_API_KEYS_FILE": keysFile}})
 	defer func() {
 		if t.Failed() {
 			p := filepath.Join(shots, "keys-failure.png")
@@ -127,8 +138,14 @@ func TestConsoleKeysInBrowser(t *testing.T) {
 	b.Fill("#signin-key", adminKey)
 	b.Press("Enter")
 	b.WaitVisible("#page-keys")
-	b.WaitCount("#keys-table tbody tr", 3) // env-1, team-red, team-blue
+	b.WaitCount("#keys-table tbody tr", 4) // env-1, team-red, team-blue, team-markup
 	consoleCheckKeys(t, h, b)
+	if got := b.Text("#keys-table tr[data-key-name='team-markup'] td:nth-child(3)"); !strings.Contains(got, "<img src=x") {
+		t.Errorf("the markup allow-list shows as %q; want its text", got)
+	}
+	if n := b.Count("#keys-table img"); n != 0 {
+		t.Errorf("an allow-list became %d img element(s)", n)
+	}
 	for _, name := range []string{"env-1", "team-red"} {
 		if got := b.Attr(fmt.Sprintf("role=button[name='Edit %s']", name), "aria-disabled"); got != "true" {
 			t.Errorf("%s is not made by the admin API, yet its Edit button is usable (aria-disabled %q)", name, got)
@@ -220,5 +237,8 @@ func TestConsoleKeysInBrowser(t *testing.T) {
 	}
 	if strings.Contains(b.Text("body"), secret) {
 		t.Error("the page still shows the secret")
+	}
+	if title := b.Text("head > title"); title != "Switchyard console" {
+		t.Errorf("page title %q: markup from a key's allow-list ran in the page", title)
 	}
 }
