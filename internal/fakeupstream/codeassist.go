@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -44,7 +45,7 @@ type CodeAssistUser struct {
 	// Others answer 404 NOT_FOUND.
 	Models []string `json:"models,omitempty"`
 	// Quota is the remaining fraction per model retrieveUserQuota reports
-	// (models not listed: 1).
+	// (models not listed: 1); at 0 the model answers 429 QUOTA_EXHAUSTED.
 	Quota map[string]float64 `json:"quota,omitempty"`
 	// VerifyRequired makes generate calls answer 403 VALIDATION_REQUIRED.
 	VerifyRequired bool `json:"verify_required,omitempty"`
@@ -408,6 +409,10 @@ func (s *Server) caGenerate(ex *exchange, u *CodeAssistUser, stream bool) {
 		ex.fail(http.StatusNotFound, googleError(http.StatusNotFound, "Requested entity was not found."))
 		return
 	}
+	if f, ok := u.Quota[env.Model]; ok && f <= 0 {
+		ex.fail(http.StatusTooManyRequests, caQuotaExhausted(env.Model, 2*time.Hour))
+		return
+	}
 	a := req.turn(env.Model, len(env.Request)).reply(ProviderGemini)
 	_, include := req.thinking()
 	resp := geminiResponse{ModelVersion: env.Model}
@@ -445,6 +450,17 @@ func caWrap(data []byte, trace string) []byte {
 	out = append(out, trace...)
 	out = append(out, `"}`...)
 	return out
+}
+
+// caQuotaExhausted is Code Assist's answer for a model whose quota is used
+// up (protocols.md §3.6 b).
+func caQuotaExhausted(model string, reset time.Duration) []byte {
+	return googleError(http.StatusTooManyRequests,
+		"You have exhausted your capacity on this model. Your quota will reset after "+reset.String()+".",
+		errorInfo("QUOTA_EXHAUSTED", "cloudcode-pa.googleapis.com", map[string]string{
+			"model": model, "quotaResetDelay": reset.String(),
+			"quotaResetTimeStamp": time.Now().Add(reset).UTC().Format(time.RFC3339), "uiMessage": "true"}),
+		map[string]any{"@type": googleType + "RetryInfo", "retryDelay": strconv.FormatFloat(reset.Seconds(), 'f', -1, 64) + "s"})
 }
 
 // validationRequired is Code Assist's answer for an account whose owner

@@ -107,4 +107,10 @@ func TestCodeAssistOnboardingOperation(t *testing.T) {
 		`{"model":"gemini-2.5-flash","project":"someone-elses","request":{"contents":[]}}`); st != 403 {
 		t.Fatalf("another project got %d; want 403", st)
 	}
+	s.SetCodeAssistQuota("rt-new", "gemini-2.5-flash", 0)
+	st, body := caPost(t, srv.URL, tok, "/v1internal:generateContent",
+		`{"model":"gemini-2.5-flash","project":"`+project+`","request":{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}}`)
+	if st != 429 || gjson.Get(body, "error.details.0.reason").Str != "QUOTA_EXHAUSTED" || gjson.Get(body, "error.details.0.metadata.quotaResetDelay").Str != "2h0m0s" {
+		t.Fatalf("exhausted model: %d %s", st, body)
+	}
 }
