@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/switchyard-gw/switchyard/internal/fakeupstream"
 	"github.com/switchyard-gw/switchyard/internal/store/storetest"
 )
 
@@ -50,9 +49,9 @@ func account(resp *http.Response) string {
 
 func chatIn(t *testing.T, h *harness, session string) (*http.Response, string) {
 	t.Helper()
-	body := `{"model":"gpt-4o","messages":[{"role":"user","content":"hello scheduling"}]}`
+	body := `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}` // too short to name a session
 	if session != "" {
-		body = fmt.Sprintf(`{"model":"gpt-4o","user":%q,"messages":[{"role":"user","content":"hello scheduling"}]}`, session)
+		body = fmt.Sprintf(`{"model":"gpt-4o","prompt_cache_key":%q,"messages":[{"role":"user","content":"hi"}]}`, session)
 	}
 	return h.do("POST", "/v1/chat/completions", body, map[string]string{"Authorization": "Bearer " + clientKey})
 }
@@ -76,4 +75,30 @@ func TestRoundRobinEvenWithDisabledAccountAcrossReplicas(t *testing.T) {
 	}
 }
 
-var _ = fakeupstream.Fault{}
+
+// Defect 5: while an account is pinned every session is served by it, and
+// when the pin is removed each session is back on its own account.
+func TestFixedAccountLeavesSessionsBoundAcrossReplicas(t *testing.T) {
+	hs := threeReplicas(t, nil)
+	own := map[string]string{}
+	for i, sid := range []string{"sess-one", "sess-two", "sess-three"} {
+		resp, out := chatIn(t, hs[i%3], sid)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", sid, resp.StatusCode, out)
+		}
+		own[sid] = account(resp)
+	}
+	pin := "oa-3"
+	admin(t, hs[0], "PUT", "/admin/fixed-account", `{"account_id":"oa-3"}`)
+	for i, sid := range []string{"sess-one", "sess-two", "sess-three", "sess-new"} {
+		if resp, _ := chatIn(t, hs[(i+1)%3], sid); account(resp) != pin {
+			t.Fatalf("%s while pinned: served by %s; want %s", sid, account(resp), pin)
+		}
+	}
+	admin(t, hs[1], "DELETE", "/admin/fixed-account", "")
+	for i, sid := range []string{"sess-one", "sess-two", "sess-three"} {
+		if resp, _ := chatIn(t, hs[(i+2)%3], sid); account(resp) != own[sid] {
+			t.Fatalf("%s after the pin: served by %s; want its own account %s (%v)", sid, account(resp), own[sid], own)
+		}
+	}
+}

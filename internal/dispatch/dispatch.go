@@ -394,7 +394,8 @@ func (d *Dispatcher) report(ctx context.Context, req *Request, rt *Route, a *acc
 	switch {
 	case v.action == actSucceed:
 		d.Sched.NoteSuccess(a.ID, rt.Group)
-		o.Success, o.Rebind = true, rotated
+		// Serving from the fixed account binds nothing (the pin is temporary).
+		o.Success, o.Rebind = true, rotated && lease.Decision != "fixed"
 		if tr.quota.Known && d.quotaDue(a.ID, rt.Group, tr.quota.Fraction) {
 			o.QuotaKnown, o.Quota, o.QuotaReset = true, tr.quota.Fraction, tr.quota.Reset
 		}

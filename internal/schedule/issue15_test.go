@@ -44,3 +44,37 @@ func TestRoundRobinSkipsWithoutFavouringNeighbour(t *testing.T) {
 		}
 	})
 }
+
+func TestFixedAccountDoesNotRebindSessions(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newSched(b, schedule.Options{})
+		c := cands("a", "b", "c")
+		q := schedule.Query{Group: "m", Scope: "k", SessionID: "s1", Candidates: c}
+		own := mustAcquire(t, s, q)
+		pin := "a"
+		if own.Account == pin {
+			pin = "b"
+		}
+		if err := s.SetFixed(ctx, pin); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 3; i++ {
+			if l := mustAcquire(t, s, q); l.Account != pin || l.Decision != "fixed" {
+				t.Fatalf("while pinned: %+v; want fixed %s", l, pin)
+			}
+		}
+		// A session first seen while pinned is not bound to the pin either.
+		fresh := schedule.Query{Group: "m", Scope: "k", SessionID: "s2", Candidates: c}
+		mustAcquire(t, s, fresh)
+		if err := s.SetFixed(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		if l := mustAcquire(t, s, q); l.Account != own.Account || l.Decision != "sticky" {
+			t.Fatalf("after unpinning: %+v; want sticky %s (the session's own account)", l, own.Account)
+		}
+		if l := mustAcquire(t, s, fresh); l.Decision == "sticky" {
+			t.Fatalf("a session first served by the pin stayed bound to it: %+v", l)
+		}
+	})
+}

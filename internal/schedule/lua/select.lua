@@ -143,7 +143,9 @@ local function chosen(acct, decision)
       redis.call('PEXPIRE', KEYS[14], ttl)
     end
   end
-  if mode ~= 'PerformanceFirst' then
+  -- The fixed account binds nothing: when the pin is removed, sessions and
+  -- windows return to their own accounts.
+  if mode ~= 'PerformanceFirst' and decision ~= 'fixed' then
     if hassess then
       if decision == 'sticky' then
         redis.call('PEXPIRE', KEYS[2], ttl)
