@@ -145,8 +145,10 @@ func TestCodeAssistQuotaPolledByOneReplicaAndHonouredByAll(t *testing.T) {
 func TestCodeAssistInvalidGrantDisablesTheAccountEverywhere(t *testing.T) {
 	fake, url := caFake(t)
 	fake.RevokeRefreshToken(caRefresh("ca-dead"))
+	fake.RevokeRefreshToken(caRefresh("ca-gone")) // no project: refused during discovery
 	hs := caReplicas(t, 2, fake, url, []caAccount{
 		{id: "ca-dead", project: "proj-dead", tier: "ultra"},
+		{id: "ca-gone", tier: "ultra"},
 		{id: "ca-ok", project: "proj-ok", tier: "pro"},
 	}, nil)
 	fake.SetCodeAssistUser(caRefresh("ca-ok"), fakeupstream.CodeAssistUser{Tier: fakeupstream.TierStandard, Project: "proj-ok"})
@@ -156,9 +158,11 @@ func TestCodeAssistInvalidGrantDisablesTheAccountEverywhere(t *testing.T) {
 		t.Fatalf("%d via %q: %s; want 200 from ca-ok", resp.StatusCode, resp.Header.Get("X-Account-Email"), body)
 	}
 	for i, h := range hs {
-		a := h.caAccount("ca-dead")
-		if !a.Disabled || !strings.Contains(a.DisabledReason, "invalid_grant") {
-			t.Errorf("replica %d: ca-dead disabled=%v (%q); want disabled for invalid_grant", i, a.Disabled, a.DisabledReason)
+		for _, id := range []string{"ca-dead", "ca-gone"} {
+			a := h.caAccount(id)
+			if !a.Disabled || !strings.Contains(a.DisabledReason, "invalid_grant") {
+				t.Errorf("replica %d: %s disabled=%v (%q); want disabled for invalid_grant", i, id, a.Disabled, a.DisabledReason)
+			}
 		}
 	}
 	before := len(fake.Requests())
