@@ -83,6 +83,11 @@ func (s *Scheduler) FlushKeyDebits(ctx context.Context) error {
 	if len(batch) == 0 {
 		return nil
 	}
+	return s.be.debitKeys(ctx, batch)
+}
+
+// debitKeys runs debit.lua for each release, in one pipeline.
+func (s *redisStore) debitKeys(ctx context.Context, batch []keyRelease) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, r := range batch {
 			s.debit.Run(ctx, p, []string{s.keys.keyUsage(r.name), s.keys.keyInFlight(r.name)}, r.tokens, r.lease)
@@ -129,8 +134,8 @@ func (s *Scheduler) RunKeyDebits(ctx context.Context, every time.Duration, log *
 	}
 }
 
-// KeyUsage reads today's usage of the named keys in one round trip.
-func (s *Scheduler) KeyUsage(ctx context.Context, names []string) (map[string]KeyUsage, error) {
+// keyUsage reads today's usage of the named keys in one round trip.
+func (s *redisStore) keyUsage(ctx context.Context, names []string) (map[string]KeyUsage, error) {
 	cmds := make([]*redis.SliceCmd, len(names))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, n := range names {

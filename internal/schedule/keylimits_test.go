@@ -16,7 +16,7 @@ func admitQuery(c *schedule.Candidates, key string, l schedule.KeyLimits, lease 
 }
 
 func TestKeyRequestsPerMinute(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		s := newSched(b, schedule.Options{Mode: schedule.PerformanceFirst})
 		c := cands("a", "b")
 		lim := schedule.KeyLimits{RPM: 3}
@@ -50,7 +50,7 @@ func TestKeyRequestsPerMinute(t *testing.T) {
 }
 
 func TestKeyInFlightAndRelease(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{Mode: schedule.PerformanceFirst})
 		c := cands("a")
@@ -74,7 +74,7 @@ func TestKeyInFlightAndRelease(t *testing.T) {
 }
 
 func TestKeyTokenBudgets(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{Mode: schedule.PerformanceFirst})
 		c := cands("a")
@@ -107,7 +107,7 @@ func TestKeyTokenBudgets(t *testing.T) {
 
 // Many replicas (schedulers on one store) admitting at once never overshoot.
 func TestKeyLimitsHoldUnderConcurrency(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		scheds := []*schedule.Scheduler{
 			newSched(b, schedule.Options{Mode: schedule.PerformanceFirst}),
 			newSched(b, schedule.Options{Mode: schedule.PerformanceFirst}),

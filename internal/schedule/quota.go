@@ -17,8 +17,13 @@ func (s *Scheduler) SetQuota(ctx context.Context, accountID, group string, fract
 	}
 	fraction = min(max(fraction, 0), 1)
 	v := strconv.FormatFloat(fraction, 'f', 4, 64) + ":" + strconv.FormatInt(reset.UnixMilli(), 10)
-	if err := s.rdb.HSet(ctx, s.keys.quota(group), accountID, v).Err(); err != nil {
+	if err := s.be.setQuota(ctx, accountID, group, v); err != nil {
 		return fmt.Errorf("set quota of %s: %w", accountID, err)
 	}
 	return nil
+}
+
+// setQuota writes a learned quota value ("fraction:reset_ms").
+func (s *redisStore) setQuota(ctx context.Context, accountID, group, v string) error {
+	return s.rdb.HSet(ctx, s.keys.quota(group), accountID, v).Err()
 }

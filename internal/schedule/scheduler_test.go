@@ -27,7 +27,13 @@ func cands(ids ...string) *schedule.Candidates {
 	})
 }
 
+// newSched is a scheduler on b; schedulers made on one backend share its
+// state, as replicas share one Redis.
 func newSched(b storetest.Backend, o schedule.Options) *schedule.Scheduler {
+	if b.Embedded != nil {
+		m := b.Embedded.Store(func(now func() time.Time) any { return schedule.NewMemStore(now) })
+		return schedule.NewEmbedded(m.(*schedule.MemStore), o)
+	}
 	return schedule.New(b.Client, o)
 }
 
@@ -41,7 +47,7 @@ func mustAcquire(t *testing.T, s *schedule.Scheduler, q schedule.Query) schedule
 }
 
 func TestRoundRobinSpreadsEvenly(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		s := newSched(b, schedule.Options{Mode: schedule.PerformanceFirst})
 		c := cands("a", "b", "c")
 		counts := map[string]int{}
@@ -61,7 +67,7 @@ func TestRoundRobinSpreadsEvenly(t *testing.T) {
 }
 
 func TestTierOrder(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{Mode: schedule.PerformanceFirst})
 		c := cands("f1", "p-1", "u-1", "u-2")
@@ -83,7 +89,7 @@ func TestTierOrder(t *testing.T) {
 }
 
 func TestStickySessionScopedPerClient(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		s := newSched(b, schedule.Options{})
 		c := cands("a", "b", "c", "d")
 		first := mustAcquire(t, s, schedule.Query{Group: "m", Scope: "team1", SessionID: "sid-1", Candidates: c})
@@ -102,7 +108,7 @@ func TestStickySessionScopedPerClient(t *testing.T) {
 }
 
 func TestCooldownSkipsAndReportsSoonest(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{})
 		c := cands("a", "b")
@@ -140,7 +146,7 @@ func TestCooldownSkipsAndReportsSoonest(t *testing.T) {
 }
 
 func TestAttemptedExcludedAndEscalation(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{})
 		c := cands("a", "b")
@@ -197,7 +203,7 @@ func TestAttemptedExcludedAndEscalation(t *testing.T) {
 }
 
 func TestTransientFailureToleratedOnce(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{})
 		c := cands("a")
@@ -220,7 +226,7 @@ func TestTransientFailureToleratedOnce(t *testing.T) {
 }
 
 func TestQuotaProtectionSkipsLowAccounts(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{Mode: schedule.PerformanceFirst, QuotaProtection: 0.1})
 		c := cands("a", "b")
@@ -257,7 +263,7 @@ func TestQuotaProtectionSkipsLowAccounts(t *testing.T) {
 }
 
 func TestFixedAccountAndModes(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		// Two schedulers on one store stand for two replicas.
 		r1, r2 := newSched(b, schedule.Options{}), newSched(b, schedule.Options{})
@@ -304,7 +310,7 @@ func TestFixedAccountAndModes(t *testing.T) {
 }
 
 func TestCacheFirstWaitsWithinMaxWait(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{Mode: schedule.CacheFirst, MaxWait: 10 * time.Second})
 		c := cands("a", "b")
@@ -341,7 +347,7 @@ func TestCacheFirstWaitsWithinMaxWait(t *testing.T) {
 }
 
 func TestRebindAfterRotationAndClearBindings(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{})
 		c := cands("a", "b", "c")
@@ -369,7 +375,7 @@ func TestRebindAfterRotationAndClearBindings(t *testing.T) {
 }
 
 func TestDisableAndStates(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{})
 		c := cands("a", "b")
@@ -404,10 +410,14 @@ func TestDisableAndStates(t *testing.T) {
 }
 
 func TestConcurrentFirstRequestsBindOneAccount(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		// Three schedulers with their own connections stand for three replicas.
 		var reps []*schedule.Scheduler
 		for i := 0; i < 3; i++ {
+			if b.Embedded != nil {
+				reps = append(reps, newSched(b, schedule.Options{}))
+				continue
+			}
 			c := redis.NewClient(&redis.Options{Addr: b.Addr})
 			t.Cleanup(func() { c.Close() })
 			reps = append(reps, schedule.New(c, schedule.Options{}))
@@ -438,14 +448,16 @@ func TestConcurrentFirstRequestsBindOneAccount(t *testing.T) {
 }
 
 func TestScriptsSurviveScriptFlush(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{})
 		if err := s.Preload(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if err := b.Client.ScriptFlush(ctx).Err(); err != nil {
-			t.Fatal(err)
+		if b.Client != nil { // the embedded store has no scripts to lose
+			if err := b.Client.ScriptFlush(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if l := mustAcquire(t, s, schedule.Query{Group: "m", Candidates: cands("a")}); l.Account != "a" {
 			t.Fatalf("after SCRIPT FLUSH: %+v", l)

@@ -18,8 +18,8 @@ type Settings struct {
 	FixedAccountID string
 }
 
-// Settings reads the shared settings, falling back to the start-up values.
-func (s *Scheduler) Settings(ctx context.Context) (Settings, error) {
+// settings reads the shared settings, falling back to the start-up values.
+func (s *redisStore) settings(ctx context.Context) (Settings, error) {
 	v, err := s.rdb.HMGet(ctx, s.keys.cfg(), "mode", "max_wait_ms", "fixed").Result()
 	if err != nil {
 		return Settings{}, fmt.Errorf("read settings: %w", err)
@@ -41,16 +41,16 @@ func (s *Scheduler) Settings(ctx context.Context) (Settings, error) {
 	return st, nil
 }
 
-// SetMode changes the mode and max wait for every replica.
-func (s *Scheduler) SetMode(ctx context.Context, m Mode, maxWait time.Duration) error {
+// setMode changes the mode and max wait for every replica.
+func (s *redisStore) setMode(ctx context.Context, m Mode, maxWait time.Duration) error {
 	if err := s.rdb.HSet(ctx, s.keys.cfg(), "mode", string(m), "max_wait_ms", maxWait.Milliseconds()).Err(); err != nil {
 		return fmt.Errorf("set mode: %w", err)
 	}
 	return nil
 }
 
-// SetFixed pins every request to one account while it is eligible ("" clears).
-func (s *Scheduler) SetFixed(ctx context.Context, accountID string) error {
+// setFixed pins every request to one account while it is eligible ("" clears).
+func (s *redisStore) setFixed(ctx context.Context, accountID string) error {
 	var err error
 	if accountID == "" {
 		err = s.rdb.HDel(ctx, s.keys.cfg(), "fixed").Err()
@@ -63,37 +63,30 @@ func (s *Scheduler) SetFixed(ctx context.Context, accountID string) error {
 	return nil
 }
 
-// Disable takes an account out of the pool on every replica, keeping the reason.
-func (s *Scheduler) Disable(ctx context.Context, accountID, reason string) error {
-	if reason == "" {
-		reason = "disabled by operator"
-	}
+// disable takes an account out of the pool on every replica, keeping the reason.
+func (s *redisStore) disable(ctx context.Context, accountID, reason string) error {
 	if err := s.rdb.HSet(ctx, s.keys.disabled(), accountID, reason).Err(); err != nil {
 		return fmt.Errorf("disable account: %w", err)
 	}
 	return nil
 }
 
-// Enable puts an account back into the pool.
-func (s *Scheduler) Enable(ctx context.Context, accountID string) error {
+// enable puts an account back into the pool.
+func (s *redisStore) enable(ctx context.Context, accountID string) error {
 	if err := s.rdb.HDel(ctx, s.keys.disabled(), accountID).Err(); err != nil {
 		return fmt.Errorf("enable account: %w", err)
 	}
 	return nil
 }
 
-// ClearBindings drops every session binding and returns how many there were.
-func (s *Scheduler) ClearBindings(ctx context.Context) (int, error) {
-	n, err := s.deleteMatching(ctx, s.keys.sessionPattern(), func(k string) bool { return k != s.keys.noSession() })
-	if err != nil {
-		return n, fmt.Errorf("clear bindings: %w", err)
-	}
-	return n, nil
+// clearBindings drops every session binding and returns how many there were.
+func (s *redisStore) clearBindings(ctx context.Context) (int, error) {
+	return s.deleteMatching(ctx, s.keys.sessionPattern(), func(k string) bool { return k != s.keys.noSession() })
 }
 
-// ClearCooldowns clears the cooldowns and failure streaks of one account, or
+// clearCooldowns clears the cooldowns and failure streaks of one account, or
 // of every account when accountID is "".
-func (s *Scheduler) ClearCooldowns(ctx context.Context, accountID string) error {
+func (s *redisStore) clearCooldowns(ctx context.Context, accountID string) error {
 	keys, err := s.scan(ctx, s.keys.coolPattern())
 	if err != nil {
 		return fmt.Errorf("clear cooldowns: %w", err)
@@ -141,8 +134,8 @@ type AccountState struct {
 	Quota          map[string]float64 // model group -> remaining fraction
 }
 
-// States reads the shared state of every account (operator path, not hot).
-func (s *Scheduler) States(ctx context.Context) (map[string]*AccountState, error) {
+// states reads the shared state of every account (operator path, not hot).
+func (s *redisStore) states(ctx context.Context) (map[string]*AccountState, error) {
 	out := map[string]*AccountState{}
 	get := func(id string) *AccountState {
 		st, ok := out[id]
@@ -210,7 +203,7 @@ func (s *Scheduler) States(ctx context.Context) (map[string]*AccountState, error
 
 // scan lists keys matching a pattern on every master (all keys share one slot,
 // so in a cluster only one master has any).
-func (s *Scheduler) scan(ctx context.Context, pattern string) ([]string, error) {
+func (s *redisStore) scan(ctx context.Context, pattern string) ([]string, error) {
 	var out []string
 	each := func(ctx context.Context, c redis.Cmdable) error {
 		it := c.Scan(ctx, 0, pattern, 512).Iterator()
@@ -237,7 +230,7 @@ func (s *Scheduler) scan(ctx context.Context, pattern string) ([]string, error) 
 	return out, each(ctx, s.rdb)
 }
 
-func (s *Scheduler) deleteMatching(ctx context.Context, pattern string, want func(string) bool) (int, error) {
+func (s *redisStore) deleteMatching(ctx context.Context, pattern string, want func(string) bool) (int, error) {
 	keys, err := s.scan(ctx, pattern)
 	if err != nil {
 		return 0, err

@@ -1,5 +1,6 @@
 // Package storetest runs one test body against every store Switchyard
-// supports: the embedded miniredis and a real redis-server child process.
+// supports: miniredis, a real redis-server child process and (with
+// ForEachWithEmbedded) an in-process store written in Go.
 // Without redis-server on PATH the real-Redis half is skipped locally and
 // fails under CI (CI=true), so CI can never silently lose that coverage.
 package storetest
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,8 +25,61 @@ type Backend struct {
 	Name   string
 	Addr   string
 	Client *redis.Client
-	// Mini is set for the embedded store (to move its clock).
+	// Mini is set for miniredis (to move its clock).
 	Mini *miniredis.Miniredis
+	// Embedded is set for an in-process store written in Go (the embedded
+	// scheduler store); Addr and Client are then empty.
+	Embedded *Embedded
+}
+
+// Embedded is an in-process store under test: its clock, and the one store
+// instance every user in the test shares, made by the test's package.
+type Embedded struct {
+	Clock Clock
+
+	mu    sync.Mutex
+	store any
+}
+
+// Store returns the test's store, made by mk on the first call.
+func (e *Embedded) Store(mk func(now func() time.Time) any) any {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.store == nil {
+		e.store = mk(e.Clock.Now)
+	}
+	return e.store
+}
+
+// Clock is the real clock plus an offset that FastForward moves.
+type Clock struct {
+	mu  sync.Mutex
+	off time.Duration
+}
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.off)
+}
+
+// FastForward moves the clock forward by d.
+func (c *Clock) FastForward(d time.Duration) {
+	c.mu.Lock()
+	c.off += d
+	c.mu.Unlock()
+}
+
+// ForEachWithEmbedded runs fn on the stores of ForEach and then on an
+// in-process Go store (Backend.Embedded), so one suite holds the Go store to
+// the Lua scripts.
+func ForEachWithEmbedded(t *testing.T, fn func(t *testing.T, b Backend)) {
+	t.Helper()
+	ForEach(t, fn)
+	t.Run("embedded", func(t *testing.T) {
+		fn(t, Backend{Name: "embedded", Embedded: &Embedded{}})
+	})
 }
 
 // ForEach runs fn once on miniredis and once on a real redis-server.
