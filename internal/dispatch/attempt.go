@@ -31,6 +31,7 @@ type tryResult struct {
 	stream   *pump  // committed-to-be stream, positioned after first
 	first    []byte // the first meaningful event, serialized for the client
 	finished bool   // Gemini: a finishReason was seen
+	ended    bool   // the peek already read the terminal event: the answer is complete
 	quota    quotaInfo
 	errMsg   string
 	err      error      // Send's error (e.g. credential.ErrInvalidGrant); not for clients
@@ -124,6 +125,7 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult) {
 	tr.stream = p
 	timer := time.NewTimer(d.Policy.FirstEventTimeout)
 	defer timer.Stop()
+	opened := false // a start or content event was seen
 	for {
 		select {
 		case <-ctx.Done():
@@ -143,7 +145,8 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult) {
 				tr.errMsg = fmt.Sprintf("upstream %s: stream ended before any content", tr.acct.Provider)
 				return
 			}
-			switch up.classify(it.ev) {
+			kind := up.classify(it.ev)
+			switch kind {
 			case sse.KindSkip:
 				p.next()
 				continue
@@ -155,11 +158,26 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult) {
 				p.next()
 				return
 			case sse.KindDone:
-				tr.obs.fail = failEmpty
-				tr.errMsg = fmt.Sprintf("upstream %s: stream finished without content", tr.acct.Provider)
+				// A finished answer without content (a refusal, a content
+				// filter, an empty end of turn) is an answer once the stream
+				// had opened it; only a bare terminal event is empty.
+				up.scan(it.ev.Data, &tr.answer)
+				err := tr.leg.conv.convey(it.ev, func(name string, data []byte) {
+					tr.first = sse.AppendEvent(tr.first, name, data)
+					if tr.leg.collect {
+						tr.firstData = append(tr.firstData, append([]byte(nil), data...))
+					}
+				})
 				p.next()
+				if err != nil || !opened || len(tr.first) == 0 {
+					tr.obs.fail = failEmpty
+					tr.errMsg = fmt.Sprintf("upstream %s: stream finished without content", tr.acct.Provider)
+					return
+				}
+				tr.ended, tr.finished = true, true
 				return
 			}
+			opened = true
 			up.scan(it.ev.Data, &tr.answer)
 			tr.finished = sse.GeminiFinished(it.ev)
 			err := tr.leg.conv.convey(it.ev, func(name string, data []byte) {
@@ -174,9 +192,11 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult) {
 				tr.errMsg = fmt.Sprintf("upstream %s: first event not understood", tr.acct.Provider)
 				return
 			}
-			if len(tr.first) == 0 {
+			if len(tr.first) == 0 || kind == sse.KindPreamble {
 				// Translated: the event said nothing the client's protocol
-				// shows (a Gemini client has no start event); read on.
+				// shows (a Gemini client has no start event); or it only
+				// opened the answer (message_start, response.created), and
+				// an error may still follow before any content: read on.
 				continue
 			}
 			return
@@ -184,21 +204,13 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult) {
 	}
 }
 
-// inBandStatus reads the status of an error event ({"error":{"code":503}} or
-// Anthropic's error type); 502 when unknown.
+// inBandStatus is the status an error event inside a stream stands for, read
+// by the same table as error bodies (retry); 502 when it names none.
 func inBandStatus(data []byte) int {
-	if c := gjson.GetBytes(data, "error.code"); c.Type == gjson.Number && c.Int() >= 400 && c.Int() < 600 {
-		return int(c.Int())
+	if st := retry.InBandStatus(data); st >= 400 && st < 600 {
+		return st
 	}
-	switch gjson.GetBytes(data, "error.type").Str {
-	case "overloaded_error":
-		return 529
-	case "rate_limit_error", "rate_limit_exceeded":
-		return 429
-	case "invalid_request_error":
-		return 400
-	}
-	return 502
+	return http.StatusBadGateway
 }
 
 func (tr *tryResult) close() {
@@ -260,7 +272,7 @@ func (tr *tryResult) clientError(attempts int) *llm.Error {
 		st = http.StatusBadGateway
 	}
 	e := &llm.Error{Status: st, Kind: llm.KindOf(st),
-		Message: fmt.Sprintf("the upstream pool could not answer after %d attempt(s); last: %s", attempts, tr.errMsg)}
+		Message: fmt.Sprintf("the upstream pool could not answer after %d attempt(s); last: %s", attempts, tr.lastFailure())}
 	if st == 429 {
 		e.RetryAfter = tr.obs.hint.RetryAfter
 		e.Terminal = tr.obs.hint.Terminal
@@ -268,12 +280,25 @@ func (tr *tryResult) clientError(attempts int) *llm.Error {
 	return e
 }
 
+// lastFailure says how the attempt failed, with the provider's own message
+// when it sent one.
+func (tr *tryResult) lastFailure() string {
+	if m := upstreamMessage(tr.body); m != "" {
+		return tr.errMsg + ": " + m
+	}
+	return tr.errMsg
+}
+
 // upstreamMessage is the message of a provider error body (all three put it
 // at error.message, Gemini sometimes inside an array), clipped.
 func upstreamMessage(body []byte) string {
 	m := gjson.GetBytes(body, "error.message")
-	if !m.Exists() {
-		m = gjson.GetBytes(body, "0.error.message")
+	for _, path := range []string{"0.error.message", "response.error.message", "message"} {
+		if m.Exists() {
+			break
+		}
+		// A Gemini array body; a Responses response.failed or error event.
+		m = gjson.GetBytes(body, path)
 	}
 	s := m.String()
 	if len(s) > 512 {

@@ -32,6 +32,10 @@ func (d *Dispatcher) collect(ctx context.Context, tr *tryResult) {
 	if limit <= 0 {
 		limit = 64 << 20
 	}
+	if tr.ended {
+		tr.finishCollect(c)
+		return
+	}
 	finished := tr.finished
 	idle := time.NewTimer(d.Policy.IdleTimeout)
 	defer idle.Stop()

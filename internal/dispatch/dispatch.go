@@ -380,6 +380,12 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 		if l.Wait > 0 {
 			e := llm.Errorf(llm.KindRateLimit, "every account able to serve %q is cooling down; retry after %ds", rt.Mapped, int((l.Wait+time.Second-1)/time.Second))
 			e.RetryAfter = l.Wait
+			if last != nil {
+				// This request's own attempts were limited: the provider's
+				// message, and whether a retry can help (an exhausted quota).
+				e.Message += "; last: " + last.lastFailure()
+				e.Terminal = last.obs.hint.Terminal
+			}
 			return nil, none, e
 		}
 		if last != nil {

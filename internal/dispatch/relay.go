@@ -90,6 +90,9 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, pol Polic
 		return http.StatusOK
 	}
 	_ = rc.Flush()
+	if tr.ended {
+		return http.StatusOK
+	}
 
 	idle := time.NewTimer(pol.IdleTimeout)
 	defer idle.Stop()
@@ -101,6 +104,7 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, pol Polic
 	defer tick.Stop()
 	lastWrite := time.Now()
 	finished := tr.finished
+	sawError := false
 	buf := make([]byte, 0, 1024)
 
 	write := func(b []byte) bool {
@@ -129,7 +133,9 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, pol Polic
 			}
 		case it := <-tr.stream.events:
 			if it.err != nil {
-				if errors.Is(it.err, io.EOF) && up.cleanEOF(finished) {
+				if errors.Is(it.err, io.EOF) && (sawError || up.cleanEOF(finished)) {
+					// After an error event the provider ends the stream: the
+					// client already has the error in its own protocol.
 					return http.StatusOK
 				}
 				return broken("upstream stream ended before its final event")
@@ -172,9 +178,12 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, pol Polic
 			if !write(buf) {
 				return http.StatusOK
 			}
-			if kind == sse.KindDone || kind == sse.KindError {
+			if kind == sse.KindDone {
 				return http.StatusOK
 			}
+			// An error event is relayed, and so is what follows it until the
+			// stream ends (Responses: error, then response.failed).
+			sawError = sawError || kind == sse.KindError
 		}
 	}
 }

@@ -40,6 +40,10 @@ const (
 	KindGarbage = "garbage"
 	// KindHang never answers; the request ends when the client goes away.
 	KindHang = "hang"
+	// KindRawStream answers a streaming request with 200 text/event-stream
+	// and Fault.Body as the whole stream, byte for byte: a recorded provider
+	// answer (an error event after the start, a refusal without content).
+	KindRawStream = "raw_stream"
 )
 
 // Reasons select a realistic error body for KindStatus (Fault.Reason).
@@ -54,7 +58,7 @@ const (
 var faultKinds = []string{
 	KindStatus, KindEmptyStream, KindHeartbeatOnly, KindCutAfter, KindStall,
 	KindSlowFirstByte, KindLatency, KindReset, KindMalformedSSE, KindNoTerminal,
-	KindGarbage, KindHang,
+	KindGarbage, KindHang, KindRawStream,
 }
 
 var faultReasons = []string{

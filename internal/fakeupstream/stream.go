@@ -121,6 +121,9 @@ func (ex *exchange) sendStream(st *stream) {
 	switch kind {
 	case KindEmptyStream:
 		return
+	case KindRawStream:
+		ex.write([]byte(ex.fault.Body))
+		return
 	case KindHeartbeatOnly:
 		ex.heartbeats(st.faultHeartbeat())
 		return

@@ -224,3 +224,15 @@ func openAIReset(h http.Header) delay {
 func remainingZero(h http.Header, key string) bool {
 	return strings.TrimSpace(h.Get(key)) == "0"
 }
+
+// InBandStatus is the HTTP status an error event inside a stream implies by
+// its body (a Google error.code, an Anthropic or OpenAI error type or code,
+// a Google status such as RESOURCE_EXHAUSTED), with the same reading as an
+// error body; 0 when it implies none.
+func InBandStatus(body []byte) int {
+	if len(body) > maxBodyBytes {
+		body = body[:maxBodyBytes]
+	}
+	b := parseBody(body, time.Now())
+	return b.implied
+}

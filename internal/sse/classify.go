@@ -20,6 +20,11 @@ const (
 	KindError
 	// KindDone is the protocol's terminal event.
 	KindDone
+	// KindPreamble opens an answer without content (Anthropic message_start,
+	// Responses response.created and response.in_progress). The peek keeps
+	// it for the client but reads on: an error event that follows is still
+	// an attempt that may go to another account.
+	KindPreamble
 )
 
 // String returns the kind's name, for logs and test failures.
@@ -33,6 +38,8 @@ func (k Kind) String() string {
 		return "error"
 	case KindDone:
 		return "done"
+	case KindPreamble:
+		return "preamble"
 	}
 	return "unknown"
 }
@@ -82,6 +89,8 @@ func ClassifyAnthropic(ev Event) Kind {
 		return KindError
 	case "message_stop":
 		return KindDone
+	case "message_start":
+		return KindPreamble
 	}
 	return KindData
 }
@@ -144,6 +153,8 @@ func ClassifyResponses(ev Event) Kind {
 		return KindDone
 	case "response.failed", "error":
 		return KindError
+	case "response.created", "response.in_progress", "response.queued":
+		return KindPreamble
 	case "":
 		if hasError(data) {
 			return KindError

@@ -31,7 +31,7 @@ func TestClassify(t *testing.T) {
 		{"anthropic comment", ClassifyAnthropic, comment, KindSkip},
 		{"anthropic ping", ClassifyAnthropic, named("ping", `{"type":"ping"}`), KindSkip},
 		{"anthropic ping without data", ClassifyAnthropic, named("ping", ""), KindSkip},
-		{"anthropic start", ClassifyAnthropic, named("message_start", `{"type":"message_start"}`), KindData},
+		{"anthropic start", ClassifyAnthropic, named("message_start", `{"type":"message_start"}`), KindPreamble},
 		{"anthropic delta", ClassifyAnthropic, named("content_block_delta", `{}`), KindData},
 		{"anthropic error", ClassifyAnthropic, named("error", `{"type":"error","error":{"type":"overloaded_error"}}`), KindError},
 		{"anthropic stop", ClassifyAnthropic, named("message_stop", `{"type":"message_stop"}`), KindDone},
@@ -55,7 +55,8 @@ func TestClassify(t *testing.T) {
 		{"gemini meta only", ClassifyGemini, data(`{"__cloudCodeMeta":{"traceId":"t"}}`), KindSkip},
 
 		{"responses comment", ClassifyResponses, comment, KindSkip},
-		{"responses created", ClassifyResponses, named("response.created", `{}`), KindData},
+		{"responses created", ClassifyResponses, named("response.created", `{}`), KindPreamble},
+		{"responses in progress", ClassifyResponses, named("response.in_progress", `{}`), KindPreamble},
 		{"responses delta", ClassifyResponses, named("response.output_text.delta", `{}`), KindData},
 		{"responses completed", ClassifyResponses, named("response.completed", `{}`), KindDone},
 		{"responses incomplete", ClassifyResponses, named("response.incomplete", `{}`), KindDone},
