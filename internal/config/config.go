@@ -226,6 +226,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("last_used_window", c.LastUsedWindow),
 		slog.Int("max_attempts", c.MaxAttempts),
 		slog.Float64("quota_protection", c.QuotaProtection),
+		slog.Duration("quota_poll_interval", c.QuotaPollInterval),
 		slog.String("max_body_bytes", c.MaxBodyBytes.String()),
 		slog.Int("max_in_flight", c.MaxInFlight),
 		slog.Int("max_in_flight_per_key", c.MaxInFlightPerKey),
