@@ -75,7 +75,6 @@ func TestRoundRobinEvenWithDisabledAccountAcrossReplicas(t *testing.T) {
 	}
 }
 
-
 // Defect 5: while an account is pinned every session is served by it, and
 // when the pin is removed each session is back on its own account.
 func TestFixedAccountLeavesSessionsBoundAcrossReplicas(t *testing.T) {
@@ -99,6 +98,42 @@ func TestFixedAccountLeavesSessionsBoundAcrossReplicas(t *testing.T) {
 	for i, sid := range []string{"sess-one", "sess-two", "sess-three"} {
 		if resp, _ := chatIn(t, hs[(i+2)%3], sid); account(resp) != own[sid] {
 			t.Fatalf("%s after the pin: served by %s; want its own account %s (%v)", sid, account(resp), own[sid], own)
+		}
+	}
+}
+
+// Defect 2: a Claude Code session whose haiku side requests go to another
+// provider keeps its main model's account (bindings are per model group).
+func TestSideRequestsKeepMainBindingAcrossReplicas(t *testing.T) {
+	routes := demoRoutes + "claude-haiku-4-5: gemini/gemini-2.5-flash\n"
+	redisURL := storetest.URL(storetest.StartRedis(t))
+	var hs []*harness
+	for i := range 3 {
+		o := harnessOpts{accounts: schedAccounts(), routes: routes, redisURL: redisURL}
+		if i > 0 {
+			o.fake, o.fakeURL = hs[0].fake, hs[0].fakeURL
+		}
+		hs = append(hs, newHarness(t, o))
+	}
+	body := func(model string) string {
+		return `{"model":"` + model + `","max_tokens":32,"metadata":{"user_id":"user_abc_account__session_5f0c2b1e-2222-4a6b-8c7d-0e1f2a3b4c5d"},` +
+			`"messages":[{"role":"user","content":"a conversation with side requests"}]}`
+	}
+	var main []string
+	for i := range 6 {
+		resp, out := hs[i%3].do("POST", "/v1/messages", body("claude-sonnet-4-5"), anthHdr)
+		if resp.StatusCode != 200 {
+			t.Fatalf("main turn %d: %d %s", i, resp.StatusCode, out)
+		}
+		main = append(main, account(resp))
+		side, out := hs[(i+1)%3].do("POST", "/v1/messages", body("claude-haiku-4-5"), anthHdr)
+		if side.StatusCode != 200 || !strings.HasPrefix(account(side), "ge-") {
+			t.Fatalf("side turn %d: %d %s by %s; want a gemini account", i, side.StatusCode, out, account(side))
+		}
+	}
+	for _, a := range main[1:] {
+		if a != main[0] {
+			t.Fatalf("the main model was served by %v; want one account for the session", main)
 		}
 	}
 }

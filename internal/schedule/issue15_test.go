@@ -78,3 +78,24 @@ func TestFixedAccountDoesNotRebindSessions(t *testing.T) {
 		}
 	})
 }
+
+func TestBindingPerModelGroup(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		s := newSched(b, schedule.Options{})
+		// The main model and the side model are served by different accounts
+		// (another provider), as a Claude Code session's haiku calls may be.
+		main, side := cands("a", "b"), cands("c", "d")
+		q := schedule.Query{Group: "sonnet", Scope: "k", SessionID: "cc-1", Candidates: main}
+		first := mustAcquire(t, s, q)
+		for i := 0; i < 4; i++ {
+			mustAcquire(t, s, schedule.Query{Group: "haiku", Scope: "k", SessionID: "cc-1", Candidates: side})
+			if l := mustAcquire(t, s, q); l.Account != first.Account || l.Decision != "sticky" {
+				t.Fatalf("turn %d after a side request: %+v; want sticky %s", i, l, first.Account)
+			}
+		}
+		sideFirst := mustAcquire(t, s, schedule.Query{Group: "haiku", Scope: "k", SessionID: "cc-1", Candidates: side})
+		if sideFirst.Decision != "sticky" {
+			t.Fatalf("the side model lost its own binding: %+v", sideFirst)
+		}
+	})
+}

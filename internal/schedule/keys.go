@@ -36,11 +36,14 @@ func (k keyspace) noSession() string             { return k.join("sess", "-") }
 func (k keyspace) sessionPattern() string        { return k.join("sess", "*") }
 func (k keyspace) cand(set, tier string) string  { return k.join("cand", set, tier) }
 
-func (k keyspace) session(scope, sid string) string {
+// session is the binding of (client key, session, model group): a session
+// whose side requests go to another model group (a Claude Code session's
+// haiku calls) keeps its main model's account.
+func (k keyspace) session(scope, sid, group string) string {
 	if sid == "" {
 		return k.noSession()
 	}
-	return k.join("sess", scope, sid)
+	return k.join("sess", scope, sid, group)
 }
 
 func (k keyspace) lastUsed(scope, group string) string { return k.join("last", scope, group) }

@@ -48,9 +48,8 @@ func NeedsReport(l Lease, o Outcome) bool {
 	return !o.Success || l.Streak > 0 || o.Rebind || o.QuotaKnown
 }
 
-// report runs report.lua: the outcome of one attempt, and the cooldown end
-// (zero on success).
-func (s *redisStore) report(ctx context.Context, o Outcome) (time.Time, error) {
+// Report records an attempt's outcome and returns the cooldown end (zero on success).
+func (s *Scheduler) Report(ctx context.Context, o Outcome) (time.Time, error) {
 	kind := "success"
 	if !o.Success {
 		kind = "cooldown"
@@ -65,9 +64,9 @@ func (s *redisStore) report(ctx context.Context, o Outcome) (time.Time, error) {
 	}
 	keys := []string{
 		s.keys.coolGroup(o.Group), s.keys.coolAccount(), s.keys.reasons(), s.keys.streak(),
-		s.keys.session(o.Scope, o.SessionID), s.keys.quota(o.Group),
+		s.keys.session(o.Scope, o.SessionID, o.Group), s.keys.quota(o.Group),
 	}
-	res, err := s.reportLua.Run(ctx, s.rdb, keys,
+	res, err := s.report.Run(ctx, s.rdb, keys,
 		o.Account, o.Group, kind, string(cscope), o.Reason,
 		ms(o.Hint), ms(o.Base), ms(o.Cap), boolArg(o.Rebind && o.SessionID != ""), ms(s.opts.StickyTTL), quota, o.Tolerate,
 	).Int64Slice()

@@ -1,7 +1,7 @@
 -- select.lua: choose the account for one attempt, atomically, and bind it.
 --
 -- KEYS[1]  cfg hash (mode, max_wait_ms, fixed)
--- KEYS[2]  session binding key (a placeholder key when the request has no session)
+-- KEYS[2]  session binding key of (client key, session, model group) (a placeholder key when none)
 -- KEYS[3]  last-used key of (client key, model group)
 -- KEYS[4]  round-robin counters hash (candidate hash key -> index after the last account chosen)
 -- KEYS[5]  cooldown zset of the model group (member account, score until ms)
