@@ -48,8 +48,9 @@ func NeedsReport(l Lease, o Outcome) bool {
 	return !o.Success || l.Streak > 0 || o.Rebind || o.QuotaKnown
 }
 
-// Report records an attempt's outcome and returns the cooldown end (zero on success).
-func (s *Scheduler) Report(ctx context.Context, o Outcome) (time.Time, error) {
+// report runs report.lua: the outcome of one attempt, and the cooldown end
+// (zero on success).
+func (s *redisStore) report(ctx context.Context, o Outcome) (time.Time, error) {
 	kind := "success"
 	if !o.Success {
 		kind = "cooldown"
@@ -66,7 +67,7 @@ func (s *Scheduler) Report(ctx context.Context, o Outcome) (time.Time, error) {
 		s.keys.coolGroup(o.Group), s.keys.coolAccount(), s.keys.reasons(), s.keys.streak(),
 		s.keys.session(o.Scope, o.SessionID, o.Group), s.keys.quota(o.Group),
 	}
-	res, err := s.report.Run(ctx, s.rdb, keys,
+	res, err := s.reportLua.Run(ctx, s.rdb, keys,
 		o.Account, o.Group, kind, string(cscope), o.Reason,
 		ms(o.Hint), ms(o.Base), ms(o.Cap), boolArg(o.Rebind && o.SessionID != ""), ms(s.opts.StickyTTL), quota, o.Tolerate,
 	).Int64Slice()

@@ -56,22 +56,29 @@ type Options struct {
 	QuotaProtection float64
 }
 
-// Scheduler selects accounts through the shared store.
+// Scheduler selects accounts through a store: the shared Redis (New) or the
+// in-process one (NewEmbedded).
 type Scheduler struct {
-	rdb    redis.UniversalClient
-	keys   keyspace
+	be     backend
 	opts   Options
-	sel    *redis.Script
-	report *redis.Script
-	debit  *redis.Script
 	debits keyDebits
 
 	mu        sync.Mutex
 	successes map[string]struct{} // "<account>|<group>" awaiting the next selection
 }
 
-// New builds a scheduler on a go-redis client (real Redis or the embedded one).
-func New(rdb redis.UniversalClient, o Options) *Scheduler {
+// redisStore runs the rules as the Lua scripts, one atomic script per
+// operation, on Redis (or on miniredis in tests).
+type redisStore struct {
+	rdb       redis.UniversalClient
+	keys      keyspace
+	opts      Options
+	sel       *redis.Script
+	reportLua *redis.Script
+	debit     *redis.Script
+}
+
+func (o Options) withDefaults() Options {
 	if o.Mode == "" {
 		o.Mode = Balance
 	}
@@ -81,21 +88,31 @@ func New(rdb redis.UniversalClient, o Options) *Scheduler {
 	if o.Window <= 0 {
 		o.Window = 60 * time.Second
 	}
-	return &Scheduler{
-		rdb:    rdb,
-		keys:   newKeyspace(o.Namespace),
-		opts:   o,
-		sel:    redis.NewScript(selectSrc),
-		report: redis.NewScript(reportSrc),
-		debit:  redis.NewScript(debitSrc),
+	return o
+}
+
+// New builds a scheduler on a go-redis client: the rules run as Lua scripts.
+func New(rdb redis.UniversalClient, o Options) *Scheduler {
+	o = o.withDefaults()
+	return &Scheduler{be: newRedisStore(rdb, o), opts: o}
+}
+
+func newRedisStore(rdb redis.UniversalClient, o Options) *redisStore {
+	return &redisStore{
+		rdb:       rdb,
+		keys:      newKeyspace(o.Namespace),
+		opts:      o,
+		sel:       redis.NewScript(selectSrc),
+		reportLua: redis.NewScript(reportSrc),
+		debit:     redis.NewScript(debitSrc),
 	}
 }
 
-// Preload loads the scripts on every node so the hot path uses EVALSHA only.
+// preload loads the scripts on every node so the hot path uses EVALSHA only.
 // A later NOSCRIPT (failover, SCRIPT FLUSH) is handled by Script.Run.
-func (s *Scheduler) Preload(ctx context.Context) error {
+func (s *redisStore) preload(ctx context.Context) error {
 	load := func(ctx context.Context, c redis.Scripter) error {
-		for _, sc := range []*redis.Script{s.sel, s.report, s.debit} {
+		for _, sc := range []*redis.Script{s.sel, s.reportLua, s.debit} {
 			if err := sc.Load(ctx, c).Err(); err != nil {
 				return err
 			}
@@ -122,6 +139,23 @@ var tierNames = [3]string{"ultra", "pro", "free"}
 type Candidates struct {
 	ID    string
 	Tiers [3][]string
+
+	once  sync.Once
+	index map[string]struct{} // every account of Tiers, built on first use by the embedded store
+}
+
+// has tells whether acct is a candidate (any tier).
+func (c *Candidates) has(acct string) bool {
+	c.once.Do(func() {
+		c.index = make(map[string]struct{}, c.Len())
+		for _, ids := range c.Tiers {
+			for _, id := range ids {
+				c.index[id] = struct{}{}
+			}
+		}
+	})
+	_, ok := c.index[acct]
+	return ok
 }
 
 // NewCandidates groups account ids by tier rank (0 ultra, 1 pro, 2 free); the
@@ -180,17 +214,14 @@ type Lease struct {
 	KeyLimit KeyLimitHit
 }
 
-// Acquire runs the selection script: one Redis round trip on the hot path.
-func (s *Scheduler) Acquire(ctx context.Context, q Query) (Lease, error) {
-	if q.Candidates == nil || q.Candidates.Len() == 0 {
-		return Lease{Status: StatusNone, Wait: -1}, nil
-	}
+// acquire runs the selection script: one Redis round trip on the hot path.
+func (s *redisStore) acquire(ctx context.Context, q Query, successes string) (Lease, error) {
 	keys := s.selectKeys(q)
 	args := []any{
 		q.Group, boolArg(q.Force), ms(s.opts.StickyTTL), ms(s.opts.Window),
 		strings.Join(q.Attempted, "\n"), boolArg(q.SessionID != ""),
 		string(s.opts.Mode), ms(s.opts.MaxWait), strconv.FormatFloat(s.opts.QuotaProtection, 'f', -1, 64),
-		s.drainSuccesses(),
+		successes,
 	}
 	k := q.Key
 	ttl := k.TTL
@@ -244,7 +275,7 @@ func (s *Scheduler) drainSuccesses() string {
 	return b.String()
 }
 
-func (s *Scheduler) selectKeys(q Query) []string {
+func (s *redisStore) selectKeys(q Query) []string {
 	c := q.Candidates
 	return []string{
 		s.keys.cfg(),
@@ -268,7 +299,7 @@ func (s *Scheduler) selectKeys(q Query) []string {
 // missing set is rewritten on demand.
 const candidateTTL = 24 * time.Hour
 
-func (s *Scheduler) writeCandidates(ctx context.Context, c *Candidates) error {
+func (s *redisStore) writeCandidates(ctx context.Context, c *Candidates) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for r, ids := range c.Tiers {
 			key := s.keys.cand(c.ID, tierNames[r])
