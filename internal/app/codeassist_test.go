@@ -238,6 +238,19 @@ func TestCodeAssistServesEveryClientProtocol(t *testing.T) {
 		if err != nil || ct.TotalTokens <= 0 {
 			t.Fatalf("count tokens: %v %+v", err, ct)
 		}
+
+		// Fast path: the Gemini body is wrapped as it is, fields the gateway
+		// does not know included.
+		resp2, body := h.do("POST", "/v1beta/models/"+model+":streamGenerateContent?alt=sse",
+			`{"contents":[{"role":"user","parts":[{"text":"keep my fields"}]}],"labels":{"team":"blue"},"zzFuture":{"n":7}}`, geminiHdr)
+		if resp2.StatusCode != 200 || !strings.Contains(body, `"finishReason":"STOP"`) || strings.Contains(body, `"response"`) ||
+			strings.Contains(body, "traceId") {
+			t.Fatalf("raw stream %d: %s", resp2.StatusCode, body)
+		}
+		up := checkCodeAssistCall(t, fake, true)
+		if gjson.GetBytes(up.Body, "request.labels.team").Str != "blue" || gjson.GetBytes(up.Body, "request.zzFuture.n").Int() != 7 {
+			t.Errorf("unknown fields lost in the envelope: %s", up.Body)
+		}
 	})
 
 	a := h.caAccount("ca-1")
