@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -312,6 +313,10 @@ func (h *handlers) clearRateLimits(c *gin.Context) {
 
 func (h *handlers) storeError(c *gin.Context, err error) {
 	h.o.Log.Error("admin store call failed", slog.String("path", c.FullPath()), slog.String("error", err.Error()))
+	if errors.Is(err, schedule.ErrStoreDown) {
+		fail(c, http.StatusServiceUnavailable, "the shared store (Redis) is unreachable: admin changes need the shared store; retry when it is back")
+		return
+	}
 	fail(c, http.StatusServiceUnavailable, "the shared store is unavailable")
 }
 

@@ -110,6 +110,16 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	defer obs.close()
 	log = obs.log
 	resilient.OnChange = obs.metrics.StoreDegraded
+	// Each replica mirrors the control state off the request path: the
+	// fallback schedules from it during an outage, and a Redis that comes
+	// back empty is re-seeded from it. Admin changes go through the mirror.
+	var adminSched admin.Scheduler = sched
+	var mirror *schedule.Mirror
+	if !st.Embedded() {
+		mirror = schedule.NewMirror(sched, local, st.Client, schedule.MirrorOptions{Log: log})
+		resilient.SetMirror(mirror)
+		adminSched = mirror.Admin()
+	}
 	capture := 0
 	if cfg.CaptureBodies {
 		capture = cfg.CaptureMaxBytes
@@ -156,7 +166,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		Observe: obs.observe, Middleware: obs.middleware(), CaptureBytes: capture,
 		InFlight: server.InFlightLimits{Global: int64(cfg.MaxInFlight), PerKey: int64(cfg.MaxInFlightPerKey)},
 	})
-	adm := admin.New(admin.Options{Key: cfg.AdminKey, Sched: sched, Pool: pools.Current, Log: log,
+	adm := admin.New(admin.Options{Key: cfg.AdminKey, Sched: adminSched, Pool: pools.Current, Log: log,
 		Metrics: obs.metrics.Handler(), Extra: obs.adminRoutes, InFlight: obs.observer.InFlight,
 		UI: console.Handler(env.LookupEnv), Keys: keys, KeyUsage: resilient, Annotate: annotateCodeAssist(ca)})
 
@@ -188,6 +198,9 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		g.Go(func() error { return local.RunKeyDebits(gctx, keyDebitEvery, log) })
 	}
 	g.Go(func() error { return resilient.Run(gctx, time.Second) })
+	if mirror != nil {
+		g.Go(func() error { return mirror.Run(gctx) })
+	}
 	g.Go(func() error { return ca.Run(gctx, pools.Current, cfg.QuotaPollInterval) })
 	g.Go(func() error {
 		<-gctx.Done()

@@ -24,8 +24,18 @@ type Resilient struct {
 	ping          func(context.Context) error
 	log           *slog.Logger
 	down          atomic.Bool
+	mirror        *Mirror
 	// OnChange is told when the shared store goes down (true) or comes back (false).
 	OnChange func(down bool)
+}
+
+// SetMirror connects the control state mirror: the fallback is seeded from
+// it when an outage begins, the shared store is re-seeded from it (when it
+// came back empty) before serving again, and the mirror pauses while the
+// store is down.
+func (r *Resilient) SetMirror(m *Mirror) {
+	r.mirror = m
+	m.degraded = r.Degraded
 }
 
 // NewResilient wraps shared with a fallback. local may be nil in failure mode closed.
@@ -94,6 +104,14 @@ func sharedCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 func (r *Resilient) markDown(err error) {
 	if r.down.CompareAndSwap(false, true) {
 		r.log.Error("shared store unreachable; serving from local state", slog.Bool("fail_open", r.failOpen), slog.String("error", err.Error()))
+		if r.mirror != nil && r.failOpen {
+			// Usually a no-op: the fallback follows the mirror all along.
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			if err := r.mirror.SeedLocal(ctx); err != nil {
+				r.log.Warn("seed the fallback from the control state mirror", slog.String("error", err.Error()))
+			}
+			cancel()
+		}
 		if r.OnChange != nil {
 			r.OnChange(true)
 		}
@@ -185,6 +203,17 @@ func (r *Resilient) Run(ctx context.Context, every time.Duration) error {
 		// A restarted Redis has no scripts; load them before serving again.
 		if err := r.shared.Preload(ctx); err != nil {
 			continue
+		}
+		if r.mirror != nil {
+			// A Redis that restarted empty gets the control state back first.
+			sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			err := r.mirror.EnsureSeeded(sctx)
+			cancel()
+			if err != nil {
+				r.log.Warn("shared store answers but its control state is not restored yet", slog.String("error", err.Error()))
+				continue
+			}
+			r.mirror.resync()
 		}
 		r.down.Store(false)
 		r.log.Info("shared store reachable again")
