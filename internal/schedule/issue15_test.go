@@ -12,7 +12,7 @@ import (
 // Issue 15: the scheduling defects, each on both stores.
 
 func TestRoundRobinSkipsWithoutFavouringNeighbour(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{Mode: schedule.PerformanceFirst})
 		c := cands("a", "b", "c")
@@ -46,7 +46,7 @@ func TestRoundRobinSkipsWithoutFavouringNeighbour(t *testing.T) {
 }
 
 func TestFixedAccountDoesNotRebindSessions(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{})
 		c := cands("a", "b", "c")
