@@ -22,7 +22,7 @@ func (b *memStore) report(_ context.Context, o Outcome) (time.Time, error) {
 		delete(m.streaks, field{acct, group})
 		delete(m.streaks, field{acct, "*"})
 		if o.Rebind && o.SessionID != "" {
-			k := sessKey{o.Scope, o.SessionID}
+			k := sessKey{o.Scope, o.SessionID, o.Group}
 			if _, ok := m.sessions[k]; !ok {
 				m.wrote(now)
 			}

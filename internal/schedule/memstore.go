@@ -45,8 +45,8 @@ type memCfg struct {
 	hasMode, hasMaxWait, hasFixed bool
 }
 
-// sessKey is the binding key sess:<scope>:<sid>.
-type sessKey struct{ scope, sid string }
+// sessKey is the binding key sess:<scope>:<sid>:<group>.
+type sessKey struct{ scope, sid, group string }
 
 // lastKey is the last-used key last:<scope>:<group>.
 type lastKey struct{ scope, group string }
@@ -193,7 +193,7 @@ func (b *memStore) acquire(_ context.Context, q Query, successes string) (Lease,
 	// 2./3. sticky session or last-used window, first attempt only
 	if s.mode != string(PerformanceFirst) && !q.Force {
 		if q.SessionID != "" {
-			if bound, ok := m.sessions[sessKey{q.Scope, q.SessionID}]; ok && alive(bound.end, now) && c.has(bound.val) {
+			if bound, ok := m.sessions[sessKey{q.Scope, q.SessionID, q.Group}]; ok && alive(bound.end, now) && c.has(bound.val) {
 				ok, u := s.eligible(bound.val)
 				if ok {
 					return s.chosen(bound.val, "sticky"), nil
@@ -403,7 +403,7 @@ func (s *selection) chosen(acct, decision string) Lease {
 	}
 	if s.mode != string(PerformanceFirst) && decision != "fixed" {
 		if s.q.SessionID != "" {
-			k := sessKey{s.q.Scope, s.q.SessionID}
+			k := sessKey{s.q.Scope, s.q.SessionID, s.q.Group}
 			if decision == "sticky" {
 				if b, ok := m.sessions[k]; ok {
 					b.end = now + s.ttl
