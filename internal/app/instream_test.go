@@ -149,10 +149,16 @@ func TestRefusalWithoutContentIsAnAnswer(t *testing.T) {
 	var cc struct {
 		Choices []struct {
 			FinishReason string `json:"finish_reason"`
+			Message      struct {
+				Refusal *string `json:"refusal"`
+			} `json:"message"`
 		} `json:"choices"`
 	}
 	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &cc) != nil || len(cc.Choices) != 1 || cc.Choices[0].FinishReason != "content_filter" {
 		t.Fatalf("chat: %d %s; want 200 with finish_reason content_filter", resp.StatusCode, body)
+	}
+	if r := cc.Choices[0].Message.Refusal; r == nil || *r == "" {
+		t.Fatalf("chat: message.refusal is empty: %s", body)
 	}
 	// Anthropic client, same protocol: the refusal as sent.
 	resp, body = h.do("POST", "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"something refused"}]}`,

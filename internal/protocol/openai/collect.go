@@ -81,14 +81,16 @@ func (c *Collector) Add(data []byte) {
 				t = &toolCall{Type: "function"}
 				cc.tools[ti] = t
 			}
-			if v := tc.Get("id"); v.Type == gjson.String {
+			// The first non-empty id and name stay: some compatible
+			// providers (Qwen) repeat them, or send "" in later deltas.
+			if v := tc.Get("id"); v.Type == gjson.String && v.Str != "" && t.ID == "" {
 				t.ID = v.Str
 			}
 			if v := tc.Get("type"); v.Type == gjson.String {
 				t.Type = v.Str
 			}
-			if v := tc.Get("function.name"); v.Type == gjson.String {
-				t.Function.Name += v.Str
+			if v := tc.Get("function.name"); v.Type == gjson.String && v.Str != "" && t.Function.Name == "" {
+				t.Function.Name = v.Str
 			}
 			t.args.WriteString(tc.Get("function.arguments").Str)
 			return true
@@ -136,7 +138,7 @@ func (c *Collector) JSON() ([]byte, error) {
 	for _, i := range idx {
 		cc := c.choices[i]
 		m := outMessage{Role: cc.role, ReasoningContent: cc.reasoning.String()}
-		if s := cc.content.String(); s != "" || len(cc.tools) == 0 {
+		if s := cc.content.String(); s != "" || (len(cc.tools) == 0 && cc.refusal.Len() == 0) {
 			m.Content = &s
 		}
 		if r := cc.refusal.String(); r != "" {

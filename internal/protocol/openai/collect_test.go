@@ -52,3 +52,27 @@ func TestCollectorRebuildsCompletion(t *testing.T) {
 		t.Fatalf("content %q: %s", got, out)
 	}
 }
+
+// OpenAI-compatible providers (Qwen) repeat a tool call's id and name, or
+// send them empty, in later deltas: the first non-empty values stay, so the
+// client can pair its tool result.
+func TestCollectorKeepsFirstToolCallIDAndName(t *testing.T) {
+	chunks := []string{
+		`{"id":"q1","model":"qwen-plus","choices":[{"index":0,"delta":{"role":"assistant","tool_calls":[{"index":0,"id":"call_qwen_1","type":"function","function":{"name":"get_weather","arguments":""}}]}}]}`,
+		`{"id":"q1","model":"qwen-plus","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"","type":"function","function":{"name":"","arguments":"{\"city\":"}}]}}]}`,
+		`{"id":"q1","model":"qwen-plus","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"","function":{"name":"get_weather","arguments":"\"Oslo\"}"}}]}}]}`,
+		`{"id":"q1","model":"qwen-plus","choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}`,
+	}
+	var c Collector
+	for _, ch := range chunks {
+		c.Add([]byte(ch))
+	}
+	out, err := c.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := gjson.GetBytes(out, "choices.0.message.tool_calls.0")
+	if tc.Get("id").Str != "call_qwen_1" || tc.Get("function.name").Str != "get_weather" || tc.Get("function.arguments").Str != `{"city":"Oslo"}` {
+		t.Fatalf("tool call %s; want id call_qwen_1, name get_weather and the whole arguments", tc.Raw)
+	}
+}

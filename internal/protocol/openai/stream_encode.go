@@ -25,6 +25,10 @@ type StreamEncoder struct {
 	nextTool int
 	usage    *llm.Usage // from Start, until Finish brings the final numbers
 	buf      []byte
+	// thinkingBytes and textBytes measure what was streamed: reasoning
+	// tokens are estimated from the thinking when the provider does not
+	// count them (Anthropic), and a refusal without text gets an explanation.
+	thinkingBytes, textBytes int
 }
 
 // NewStreamEncoder returns an encoder presenting o.Model, o.ID and o.Created
@@ -70,8 +74,10 @@ func (e *StreamEncoder) Encode(ev llm.Event, emit func(name string, data []byte)
 		b = append(b, `}]}`...)
 		e.emitChunk(b, emit)
 	case llm.EvTextDelta:
+		e.textBytes += len(ev.Text)
 		e.delta("content", ev.Text, emit)
 	case llm.EvThinkingDelta:
+		e.thinkingBytes += len(ev.Text)
 		e.delta("reasoning_content", ev.Text, emit)
 	case llm.EvToolArgsDelta:
 		n, ok := e.tools[ev.Index]
@@ -144,6 +150,11 @@ func (e *StreamEncoder) finish(ev llm.Event, emit func(string, []byte)) {
 		reason = "length"
 	case ev.StopReason == llm.StopRefusal:
 		reason = "content_filter"
+		// Chat clients read a refusal from message.refusal: when the
+		// provider gave no text, say why there is no answer.
+		if e.textBytes == 0 {
+			e.delta("refusal", RefusalExplanation, emit)
+		}
 	}
 	b := e.prefix()
 	b = append(b, `"choices":[{"index":0,"delta":{},"finish_reason":`...)
@@ -156,6 +167,7 @@ func (e *StreamEncoder) finish(ev llm.Event, emit func(string, []byte)) {
 	emit("", b)
 	if e.opts.IncludeUsage {
 		u := finalUsage(ev.Usage, e.usage)
+		u.ReasoningTokens = e.reasoningEstimate(u)
 		b = e.prefix()
 		b = append(b, `"choices":[],"usage":`...)
 		b = appendUsage(b, &u)
@@ -167,6 +179,23 @@ func (e *StreamEncoder) finish(ev llm.Event, emit func(string, []byte)) {
 
 // finalUsage is the Finish usage, with the input side taken from Start when
 // Finish does not know it.
+// RefusalExplanation fills message.refusal when a provider declined to
+// answer (a refusal, a content filter) without saying why in its own words.
+const RefusalExplanation = "The model declined to answer this request."
+
+// reasoningEstimate is the reasoning tokens of an answer whose provider does
+// not count them: about four bytes of thinking per token, within the output.
+func (e *StreamEncoder) reasoningEstimate(u llm.Usage) int64 {
+	if u.ReasoningTokens > 0 || e.thinkingBytes == 0 {
+		return u.ReasoningTokens
+	}
+	est := int64((e.thinkingBytes + 3) / 4)
+	if u.OutputTokens > 0 {
+		est = min(est, u.OutputTokens)
+	}
+	return est
+}
+
 func finalUsage(fin, start *llm.Usage) llm.Usage {
 	var u llm.Usage
 	if fin != nil {

@@ -78,6 +78,18 @@ func encCases() []encCase {
 			{Type: llm.EvStart},
 			{Type: llm.EvFinish, StopReason: llm.StopRefusal, Usage: &llm.Usage{InputTokens: 3}},
 		}},
+		// Anthropic thinking: the provider does not count reasoning tokens,
+		// so they are estimated from the thinking streamed, within the output.
+		{"thinking_reasoning_estimate", opts, []llm.Event{
+			{Type: llm.EvStart, Usage: &llm.Usage{InputTokens: 20}},
+			blockStart(0, llm.PartThinking, "", "", ""),
+			ev(llm.EvThinkingDelta, 0, "Let me think about the cats and the dogs here."),
+			ev(llm.EvBlockStop, 0, ""),
+			blockStart(1, llm.PartText, "", "", ""),
+			ev(llm.EvTextDelta, 1, "Cats."),
+			ev(llm.EvBlockStop, 1, ""),
+			{Type: llm.EvFinish, StopReason: llm.StopEnd, Usage: &llm.Usage{InputTokens: 20, OutputTokens: 40}},
+		}},
 	}
 }
 
