@@ -320,6 +320,21 @@ func TestConsoleAPI(t *testing.T) {
 		}
 		call("DELETE", "/admin/keys/console-delete", "", 404)
 	}
+	checked["GET usage?{}"] = func() {
+		consoleRecords(t, h, "limit=1000", 3)
+		for _, by := range []string{"key", "model", "account"} {
+			v := call("GET", "/admin/usage?group_by="+by+"&since=24h", "", 200)
+			hasFields(t, "usage by "+by, v, "group_by:s", "since:s", "until:s", "groups:a", "total:o", "complete:b")
+			if v["group_by"] != by || len(v["groups"].([]any)) == 0 {
+				t.Errorf("usage by %s: %v", by, v)
+			}
+			for _, g := range v["groups"].([]any) {
+				hasFields(t, "usage group", g.(map[string]any), "name:s", "requests:n", "errors:n", "input_tokens:n", "output_tokens:n", "cached_tokens:n")
+			}
+		}
+		v := call("GET", "/admin/usage?group_by=bogus", "", 400)
+		hasFields(t, "bad group_by", v["error"].(map[string]any), "message:s")
+	}
 	record := func(what string, r map[string]any) {
 		t.Helper()
 		hasFields(t, what, r, "time:s", "request_id:s", "protocol:s", "route:s", "model:s", "status:n", "stream:b",

@@ -189,6 +189,18 @@ func TestConsoleKeysInBrowser(t *testing.T) {
 	b.WaitText("#keys-table tr[data-key-name='ui-team'] td:nth-child(5)", "1 req")
 	consoleCheckKeys(t, h, b)
 
+	// The usage card sums the request log per key, then per model.
+	b.WaitText("#usage-table tr[data-usage-name='ui-team'] td:nth-child(2)", "1")
+	if got := b.AttrAll("#usage-table tbody tr", "data-usage-name"); !slices.Equal(got, []string{"ui-team"}) {
+		t.Errorf("usage per key lists %v; only ui-team sent a request", got)
+	}
+	if n := b.Count("#usage-chart svg rect.bar"); n != 1 {
+		t.Errorf("usage chart has %d bars; want 1", n)
+	}
+	b.Select("#usage-group", "model")
+	b.WaitText("#usage-table tr[data-usage-name='claude-sonnet-4-5'] td:nth-child(2)", "1")
+	b.WaitText("#usage-status", "1 request, 0 errors since")
+
 	// Edit a limit in the dialog.
 	b.Click("role=button[name='Edit ui-team']")
 	b.WaitVisible("#key-edit")

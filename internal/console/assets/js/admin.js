@@ -24,6 +24,7 @@ export function createAdmin(api) {
     createKey: (spec) => api.json('POST', 'keys', spec),
     updateKey: (name, patch) => api.json('PATCH', `keys/${enc(name)}`, patch),
     revokeKey: (name) => api.json('DELETE', `keys/${enc(name)}`),
+    usage: (query) => api.json('GET', `usage?${new URLSearchParams(query)}`),
     now: () => api.now(),
   };
 }

@@ -2,11 +2,13 @@
 // usage, refreshed every few seconds; create (the secret is shown once),
 // edit limits, disable or enable, and revoke the keys made through the
 // admin API. Keys of the environment or the keys file are shown read-only.
+// Below, the usage card sums the request log per key, model or account.
 
 import { byId, badge, el, say, svg } from './dom.js';
 import { clock, dateTime, int } from './format.js';
 import { editable, limitPatch, limitsText, LIMITS, readKeySpec, usageScale } from './keyform.js';
 import { Poller } from './poll.js';
+import { createUsage } from './usage.js';
 
 const REFRESH_MS = 5000;
 const CONFIRM_MS = 6000; // a revoke button waits this long for its second press
@@ -133,6 +135,7 @@ export function createKeysPage({ admin }) {
   const secretBox = byId('key-secret');
   const dialog = byId('key-edit');
   const editMessage = byId('key-edit-message');
+  const usage = createUsage({ admin });
   const rows = new Map();
   let seq = 0;
   let shownSeq = 0;
@@ -179,6 +182,7 @@ export function createKeysPage({ admin }) {
   }
 
   async function refresh() {
+    usage.load();
     try {
       await load();
     } catch (err) {
