@@ -409,7 +409,9 @@ func (d *diffRun) adminOp(rep int) diffOp {
 		group, frac := d.pick(d.groups), float64(d.r.Intn(11))/10
 		reset := time.UnixMilli(time.Now().UnixMilli() + int64(d.r.Intn(900)) - 200)
 		op.kind, op.desc = "setquota", fmt.Sprintf("SetQuota(%s, %s, %v, %d)", acct, group, frac, reset.UnixMilli())
-		op.run = func(ctx context.Context, s *Scheduler) (string, error) { return "", s.SetQuota(ctx, acct, group, frac, reset) }
+		op.run = func(ctx context.Context, s *Scheduler) (string, error) {
+			return "", s.SetQuota(ctx, acct, group, frac, reset)
+		}
 	case 7:
 		op.kind, op.desc = "settings", "Settings()"
 		op.run = func(ctx context.Context, s *Scheduler) (string, error) {
