@@ -5,6 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/switchyard-gw/switchyard/internal/fakeupstream"
 
 	"github.com/switchyard-gw/switchyard/internal/store/storetest"
 )
@@ -135,5 +138,35 @@ func TestSideRequestsKeepMainBindingAcrossReplicas(t *testing.T) {
 		if a != main[0] {
 			t.Fatalf("the main model was served by %v; want one account for the session", main)
 		}
+	}
+}
+
+// Defect 1: an account answering 429 with a short hint gets the same request
+// once more after the hint, then the request rotates, and the repeated short
+// hint cools the account for every replica (it took 4 s and then answered
+// 429 on every request).
+func TestShortHintRetriedOnceThenCooledAcrossReplicas(t *testing.T) {
+	hs := threeReplicas(t, nil)
+	admin(t, hs[0], "PUT", "/admin/scheduling", `{"mode":"PerformanceFirst"}`)
+	hs[0].fake.AddFault(fakeupstream.Fault{Provider: "openai", Credential: upstreamKey("oa-1"), Kind: fakeupstream.KindStatus,
+		Status: 429, Reason: fakeupstream.ReasonRateLimit, RetryAfter: "1s"})
+	for i := range 6 {
+		start := time.Now()
+		resp, out := chatIn(t, hs[i%3], "")
+		if resp.StatusCode != 200 || account(resp) == "oa-1" {
+			t.Fatalf("request %d: %d by %s: %s", i, resp.StatusCode, account(resp), out)
+		}
+		if took := time.Since(start); took > 2500*time.Millisecond {
+			t.Fatalf("request %d took %v; want at most one short wait", i, took)
+		}
+	}
+	hits := 0
+	for _, c := range hs[0].credentialsUsed() {
+		if c == "oa-1" {
+			hits++
+		}
+	}
+	if hits != 2 {
+		t.Fatalf("oa-1 was tried %d times; want 2 (the first request and its one retry), then cooled for every replica", hits)
 	}
 }

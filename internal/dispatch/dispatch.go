@@ -199,6 +199,7 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		repaired  bool
 		waited    time.Duration // total time spent waiting for accounts
 		reauthed  bool          // an OAuth 401 already dropped the token and retried
+		shortOnce bool          // a short 429 hint already sent this request back to its account
 	)
 	for n := 0; n < d.Policy.MaxAttempts; n++ {
 		acct, lease, lerr := d.pick(ctx, req, rt, n, attempted, pinned, &waited, last, &adm)
@@ -264,6 +265,11 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 			res.Status = tr.passThrough(w)
 			return res
 		case actSameAccount:
+			if v.shortHint && shortOnce {
+				v.sleep = 0 // same account once per request after a short hint; then rotate
+				break
+			}
+			shortOnce = shortOnce || v.shortHint
 			pinned = acct
 		case actRepair:
 			if repaired || !canRepair(lg.provider) {
@@ -412,6 +418,7 @@ func (d *Dispatcher) report(ctx context.Context, req *Request, rt *Route, a *acc
 		return
 	default:
 		o.CooldownScope, o.Reason, o.Hint, o.Base, o.Cap, o.Tolerate = v.scope, string(v.reason), tr.obs.hint.RetryAfter, v.base, v.cap, v.tolerate
+		o.ShortHint = v.shortHint
 	}
 	// Report even when the client has gone: the account's state is shared.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)

@@ -49,6 +49,7 @@ type verdict struct {
 	reason    retry.Reason
 	base, cap time.Duration // escalating backoff when there is no hint
 	tolerate  int           // consecutive failures that only count (transient errors)
+	shortHint bool          // a short reset hint: same account once per request, cools when repeated
 	sleep     time.Duration // before the next attempt (same account only)
 }
 
@@ -101,7 +102,10 @@ var outcomeTable = []rule{
 	{"short rate limit", func(o observation) bool {
 		return o.fail == failNone && o.status == 429 && o.hint.Found && o.hint.RetryAfter <= shortHint && !o.hint.Terminal
 	}, func(o observation) verdict {
-		return verdict{action: actSameAccount, reason: reasonOr(o.hint.Reason, retry.ReasonRateLimit), sleep: o.hint.RetryAfter}
+		// Reported like a tolerated failure: the first one only counts, a
+		// repeated one cools (account, model group) on every replica.
+		return verdict{action: actSameAccount, scope: schedule.ScopeGroup, reason: reasonOr(o.hint.Reason, retry.ReasonRateLimit),
+			sleep: o.hint.RetryAfter, base: 5 * time.Second, cap: 5 * time.Minute, tolerate: 1, shortHint: true}
 	}},
 	{"rate limit", status(429, 429), func(o observation) verdict {
 		v := verdict{action: actRotate, scope: schedule.ScopeGroup, reason: reasonOr(o.hint.Reason, retry.ReasonRateLimit)}

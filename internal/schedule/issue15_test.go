@@ -99,3 +99,30 @@ func TestBindingPerModelGroup(t *testing.T) {
 		}
 	})
 }
+
+func TestRepeatedShortHintsCool(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newSched(b, schedule.Options{})
+		c := cands("a", "b")
+		o := schedule.Outcome{Account: "a", Group: "m", Reason: "rate_limit", Hint: time.Second, ShortHint: true,
+			Base: 5 * time.Second, Cap: time.Minute, Tolerate: 1}
+		if u, err := s.Report(ctx, o); err != nil || !u.IsZero() {
+			t.Fatalf("first short hint: cooldown until %v, %v; want none", u, err)
+		}
+		q := schedule.Query{Group: "m", Candidates: c, Attempted: []string{"b"}}
+		if l := mustAcquire(t, s, q); l.Account != "a" {
+			t.Fatalf("after one short hint: %+v; want a still eligible", l)
+		}
+		u, err := s.Report(ctx, o)
+		if d := time.Until(u); err != nil || d < 4*time.Second || d > 6*time.Second {
+			t.Fatalf("second short hint: cooldown %v, %v; want ≈5s (the backoff, longer than the hint)", d, err)
+		}
+		if l := mustAcquire(t, s, q); l.Status != schedule.StatusNone {
+			t.Fatalf("after a repeated short hint: %+v; want a cooling", l)
+		}
+		if l := mustAcquire(t, s, schedule.Query{Group: "other", Candidates: c, Attempted: []string{"b"}}); l.Account != "a" {
+			t.Fatalf("a short hint cooled another model group: %+v", l)
+		}
+	})
+}

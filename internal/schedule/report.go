@@ -31,8 +31,12 @@ type Outcome struct {
 	Hint          time.Duration // provider's reset hint; 0 = escalate from Base
 	Base, Cap     time.Duration // escalating backoff: Base * 2^(streak-1-Tolerate), at most Cap
 	// Tolerate is how many consecutive failures only count before cooling
-	// down (transient errors); a reset hint always cools down.
+	// down (transient errors); a reset hint always cools down, unless short.
 	Tolerate int
+	// ShortHint: Hint is short enough to retry the same account after it.
+	// It counts like a failure without a hint (within Tolerate, no
+	// cooldown); repeated, it cools for the longer of Hint and the backoff.
+	ShortHint bool
 	// Quota, when known: remaining fraction of the limit and when it resets.
 	Quota      float64
 	QuotaKnown bool
@@ -70,6 +74,7 @@ func (s *redisStore) report(ctx context.Context, o Outcome) (time.Time, error) {
 	res, err := s.reportLua.Run(ctx, s.rdb, keys,
 		o.Account, o.Group, kind, string(cscope), o.Reason,
 		ms(o.Hint), ms(o.Base), ms(o.Cap), boolArg(o.Rebind && o.SessionID != ""), ms(s.opts.StickyTTL), quota, o.Tolerate,
+		boolArg(o.ShortHint),
 	).Int64Slice()
 	if err != nil {
 		return time.Time{}, fmt.Errorf("report outcome: %w", err)

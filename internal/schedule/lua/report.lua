@@ -11,6 +11,9 @@
 -- ARGV[9] rebind the session to this account (0|1)   ARGV[10] sticky ttl ms
 -- ARGV[11] learned quota "fraction:reset_ms" ("" = none)
 -- ARGV[12] failures tolerated before cooling down (transient errors: 1; others: 0)
+-- ARGV[13] the reset hint is short (0|1): the same account is retried after it, so it counts
+--          like a failure without a hint (tolerated: no cooldown the first time) and, when it
+--          repeats, cools (account, group) for the longer of the hint and the escalating backoff
 --
 -- Reply: {until_ms, streak}: the cooldown end on the Redis clock (0 when none) and the streak.
 -- Escalation: without a hint the cooldown is base * 2^(streak-1-tolerated), capped; success
@@ -34,15 +37,17 @@ if ARGV[4] == 'account' then zkey, field = KEYS[2], acct .. '|*' end
 local streak = redis.call('HINCRBY', KEYS[4], field, 1)
 local tolerated = tonumber(ARGV[12]) or 0
 local dur = tonumber(ARGV[6]) or 0
-if dur <= 0 and streak <= tolerated then
+local short = ARGV[13] == '1'
+if (dur <= 0 or short) and streak <= tolerated then
   return {0, streak}
 end
-if dur <= 0 then
+if dur <= 0 or short then
   local base, cap = tonumber(ARGV[7]), tonumber(ARGV[8])
   local exp = streak - 1 - tolerated
   if exp > 20 then exp = 20 end
-  dur = base * (2 ^ exp)
-  if dur > cap then dur = cap end
+  local esc = base * (2 ^ exp)
+  if esc > cap then esc = cap end
+  if esc > dur then dur = esc end
 end
 local untilms = now + math.floor(dur)
 
