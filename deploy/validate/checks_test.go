@@ -293,6 +293,10 @@ func checkReferences(t testing.TB, objs []object, external ...string) {
 				if len(v.Secret.Items) == 0 && !have("Secret", v.Secret.SecretName) {
 					t.Errorf("%s: volume %s: Secret %s not found", what, v.Name, v.Secret.SecretName)
 				}
+			case v.PersistentVolumeClaim != nil:
+				if !have("PersistentVolumeClaim", v.PersistentVolumeClaim.ClaimName) {
+					t.Errorf("%s: volume %s: PersistentVolumeClaim %s not found", what, v.Name, v.PersistentVolumeClaim.ClaimName)
+				}
 			case v.ConfigMap != nil:
 				cm := byName[corev1.ConfigMap](objs, v.ConfigMap.Name)
 				if cm == nil {

@@ -142,6 +142,8 @@ func newTyped(apiVersion, kind string) (any, bool) {
 		return &corev1.Namespace{}, true
 	case "v1 Pod":
 		return &corev1.Pod{}, true
+	case "v1 PersistentVolumeClaim":
+		return &corev1.PersistentVolumeClaim{}, true
 	case "apps/v1 Deployment":
 		return &appsv1.Deployment{}, true
 	case "apps/v1 StatefulSet":

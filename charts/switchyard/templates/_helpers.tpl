@@ -172,6 +172,9 @@ every render; each failure names the values to change.
 {{- if and (gt (int (include "switchyard.maxPods" .)) 1) (not (include "switchyard.hasSharedRedis" .)) }}
 {{- fail "switchyard: more than one gateway replica (replicaCount > 1 or autoscaling.enabled) needs a shared Redis: set redis.url, redis.existingSecret or redis.builtin.enabled=true. Without one, each replica would use its own embedded store and sticky sessions, cooldowns and admin changes would not be shared." }}
 {{- end }}
+{{- if and .Values.redis.persistence.enabled (not .Values.redis.builtin.enabled) }}
+{{- fail "switchyard: redis.persistence.enabled applies to the built-in Redis (redis.builtin.enabled=true); configure persistence on an external Redis itself." }}
+{{- end }}
 {{- if and .Values.redis.builtin.enabled (or .Values.redis.url .Values.redis.existingSecret) }}
 {{- fail "switchyard: redis.builtin.enabled is set together with redis.url or redis.existingSecret; choose one Redis." }}
 {{- end }}
