@@ -1,13 +1,15 @@
 // Package store connects Switchyard to its shared state: a real Redis
 // (standalone, Cluster or Sentinel) when a URL is configured, otherwise an
-// embedded in-process Redis (miniredis) speaking the same protocol, so the very
-// same Lua scripts run in both homes.
+// embedded in-process Redis (miniredis) that listens on no port and expires
+// keys on the real clock. (The scheduler does not run its scripts there: it
+// has its own in-process store, schedule.NewEmbedded.)
 package store
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -49,6 +51,7 @@ type Store struct {
 	// Client is the go-redis client; a plain, cluster or failover client.
 	Client   redis.UniversalClient
 	embedded *miniredis.Miniredis
+	stop     func() // stops the embedded store's clock
 	desc     string
 }
 
@@ -76,14 +79,57 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
-// OpenEmbedded starts an in-process Redis on a loopback port.
+// OpenEmbedded starts an in-process Redis that opens no port: the client
+// reaches it through in-memory pipes (miniredis's Dial), so no other process
+// can read the state. A background clock advances its TTLs with the real
+// clock (TIME already follows it), so bindings, signatures, locks and tokens
+// expire; Close stops it.
 func OpenEmbedded() (*Store, error) {
 	m := miniredis.NewMiniRedis()
-	if err := m.StartAddr("127.0.0.1:0"); err != nil {
+	probe, err := m.Dial() // starts the server, without a listener
+	if err != nil {
 		return nil, fmt.Errorf("start embedded store: %w", err)
 	}
-	c := redis.NewClient(&redis.Options{Addr: m.Addr(), PoolSize: 64, ReadTimeout: 5 * time.Second})
-	return &Store{Client: c, embedded: m, desc: "embedded"}, nil
+	probe.Close()
+	c := redis.NewClient(&redis.Options{
+		Addr:        "embedded", // never dialled: every connection is a pipe
+		Dialer:      func(context.Context, string, string) (net.Conn, error) { return m.Dial() },
+		PoolSize:    64,
+		ReadTimeout: 5 * time.Second,
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runClock(ctx, m, embeddedTick)
+	}()
+	stop := func() {
+		cancel()
+		<-done
+	}
+	return &Store{Client: c, embedded: m, stop: stop, desc: "embedded"}, nil
+}
+
+// embeddedTick is how often the embedded store's TTLs advance: a key lives
+// at most this much past its end.
+const embeddedTick = 100 * time.Millisecond
+
+// runClock moves the embedded store's TTLs forward by the real time elapsed,
+// every tick, until ctx ends.
+func runClock(ctx context.Context, m *miniredis.Miniredis, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			now := time.Now()
+			m.FastForward(now.Sub(last))
+			last = now
+		}
+	}
 }
 
 // Embedded reports whether the store runs inside this process.
@@ -98,6 +144,9 @@ func (s *Store) Ping(ctx context.Context) error { return s.Client.Ping(ctx).Err(
 // Close releases the connection and stops the embedded store.
 func (s *Store) Close() error {
 	err := s.Client.Close()
+	if s.stop != nil {
+		s.stop()
+	}
 	if s.embedded != nil {
 		s.embedded.Close()
 	}
