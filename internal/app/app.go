@@ -80,27 +80,25 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		log.Warn("shared store unreachable at start", slog.String("store", st.String()), slog.String("error", err.Error()))
 	}
 	mode, _ := schedule.ParseMode(cfg.SchedulingMode)
-	sched := schedule.New(st.Client, schedule.Options{
+	schedOpts := schedule.Options{
 		Mode: mode, MaxWait: cfg.MaxWait, StickyTTL: cfg.StickyTTL, Window: cfg.LastUsedWindow,
 		QuotaProtection: cfg.QuotaProtection,
-	})
+	}
+	// Without Redis the scheduler runs on its in-process store (the rules
+	// in Go, on the real clock); with Redis, as the Lua scripts.
+	sched := schedule.NewEmbedded(nil, schedOpts)
+	if !st.Embedded() {
+		sched = schedule.New(st.Client, schedOpts)
+	}
 	if err := sched.Preload(ctx); err != nil {
 		log.Warn("preload scripts", slog.String("error", err.Error()))
 	}
 	failOpen := cfg.RedisFailureMode != config.FailClosed
 	var local *schedule.Scheduler
 	if failOpen && !st.Embedded() {
-		// Per-replica fallback state for Redis outages: the same scripts on
-		// an embedded store.
-		ls, err := store.OpenEmbedded()
-		if err != nil {
-			return fmt.Errorf("fallback store: %w", err)
-		}
-		defer ls.Close()
-		local = schedule.New(ls.Client, schedule.Options{
-			Mode: mode, MaxWait: cfg.MaxWait, StickyTTL: cfg.StickyTTL, Window: cfg.LastUsedWindow,
-			QuotaProtection: cfg.QuotaProtection,
-		})
+		// Per-replica fallback state for Redis outages: the same rules on
+		// the in-process store.
+		local = schedule.NewEmbedded(nil, schedOpts)
 	}
 	resilient := schedule.NewResilient(sched, local, failOpen, st.Ping, log)
 	obs, err := setupObservability(ctx, env, log, st, sched, pools, int64(cfg.RequestLogMax))
