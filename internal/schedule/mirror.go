@@ -140,7 +140,18 @@ type Mirror struct {
 	warm         bool          // state came from a store holding the marker
 	missingSince time.Time     // cold replica: when it first saw no marker
 	applied      *ControlState // last state written to the local store
+	lastFull     time.Time     // last full snapshot, and what it cost
+	fullCost     time.Duration
 }
+
+// fullBudget bounds the store time the mirror spends on full snapshots: the
+// operator view scans the keyspace for cooldowns, so on a store with very many
+// keys a full snapshot is taken at most every fullBudget x its cost (the
+// settings and the marker are still read every period).
+const fullBudget = 20
+
+// maxFullEvery is the longest gap between full snapshots however costly.
+const maxFullEvery = 10 * time.Second
 
 // NewMirror mirrors the control state of shared (on rdb) into local, the
 // fallback scheduler (nil when there is none).
@@ -181,15 +192,52 @@ func (m *Mirror) Run(ctx context.Context) error {
 			continue
 		}
 		rctx, cancel := context.WithTimeout(ctx, 2*m.o.Every+time.Second)
-		if err := m.Refresh(rctx); err != nil && ctx.Err() == nil {
+		if err := m.tick(rctx); err != nil && ctx.Err() == nil {
 			m.o.Log.Debug("control state mirror: refresh failed", slog.String("error", err.Error()))
 		}
 		cancel()
 	}
 }
 
-// Poke asks for a refresh now (after an admin change).
+// tick is one background round: a full snapshot when one is due, else the
+// cheap part (the marker, re-seeding when it is gone, and the settings).
+func (m *Mirror) tick(ctx context.Context) error {
+	m.mu.Lock()
+	every := min(max(m.o.Every, fullBudget*m.fullCost), maxFullEvery)
+	due := m.state == nil || !m.warm || time.Since(m.lastFull) >= every-m.o.Every/2
+	m.mu.Unlock()
+	if due {
+		return m.Refresh(ctx)
+	}
+	mark, err := m.readMarker(ctx)
+	if err != nil || mark != markerReady {
+		if err == nil {
+			err = m.Refresh(ctx) // gone or being re-seeded: the full path handles it
+		}
+		return err
+	}
+	set, err := m.shared.Settings(ctx)
+	if err != nil {
+		return fmt.Errorf("mirror settings: %w", err)
+	}
+	m.mu.Lock()
+	old := m.state
+	if old == nil || old.Settings == set {
+		m.mu.Unlock()
+		return nil
+	}
+	st := *old
+	st.Settings = set
+	m.state = &st
+	m.mu.Unlock()
+	return m.syncLocal(ctx, &st, false)
+}
+
+// Poke asks for a full refresh now (after an admin change).
 func (m *Mirror) Poke() {
+	m.mu.Lock()
+	m.lastFull = time.Time{}
+	m.mu.Unlock()
 	select {
 	case m.poke <- struct{}{}:
 	default:
@@ -229,10 +277,12 @@ func (m *Mirror) Refresh(ctx context.Context) error {
 		}
 		return m.coldRefresh(ctx)
 	}
+	start := time.Now()
 	st, err := readControl(ctx, m.shared)
 	if err != nil {
 		return fmt.Errorf("mirror control state: %w", err)
 	}
+	cost := time.Since(start)
 	// A store that restarted while it was being read returns an empty state
 	// and no marker: keep the old snapshot, re-seed on the next round.
 	if again, err := m.readMarker(ctx); err != nil || again != markerReady {
@@ -240,6 +290,7 @@ func (m *Mirror) Refresh(ctx context.Context) error {
 	}
 	m.mu.Lock()
 	m.state, m.warm, m.missingSince = st, true, time.Time{}
+	m.lastFull, m.fullCost = time.Now(), cost
 	m.mu.Unlock()
 	return m.syncLocal(ctx, st, false)
 }

@@ -364,3 +364,35 @@ func TestOutageFallbackServesMirroredFixedAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestMirrorRunKeepsFallbackWithinASecond: the background loop brings an
+// operator change (through the admin surface or straight on the store) to
+// the fallback store within a second, without any request.
+func TestMirrorRunKeepsFallbackWithinASecond(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		shared := schedule.New(b.Client, schedule.Options{})
+		local := localSched(t)
+		m := schedule.NewMirror(shared, local, b.Client, schedule.MirrorOptions{ColdGrace: 50 * time.Millisecond, Log: quietLog()})
+		go m.Run(ctx)
+		if err := m.Admin().Disable(ctx, "b", "by admin"); err != nil {
+			t.Fatal(err)
+		}
+		if err := shared.SetFixed(ctx, "c"); err != nil { // another replica's change, no poke here
+			t.Fatal(err)
+		}
+		start := time.Now()
+		for {
+			set, _ := local.Settings(ctx)
+			st, _ := local.States(ctx)
+			if set.FixedAccountID == "c" && st["b"] != nil && st["b"].Disabled {
+				break
+			}
+			if time.Since(start) > time.Second {
+				t.Fatalf("fallback after 1s: fixed %q, b %+v; want fixed c and b disabled", set.FixedAccountID, st["b"])
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
