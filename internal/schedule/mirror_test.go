@@ -396,3 +396,28 @@ func TestMirrorRunKeepsFallbackWithinASecond(t *testing.T) {
 		}
 	})
 }
+
+// TestResilientSettingsFromMirror: the settings the dispatcher reads when
+// nothing is eligible come from the mirror, without a store round trip.
+func TestResilientSettingsFromMirror(t *testing.T) {
+	m := miniredis.RunT(t)
+	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
+	t.Cleanup(func() { c.Close() })
+	ctx := context.Background()
+	shared := schedule.New(c, schedule.Options{})
+	r := schedule.NewResilient(shared, localSched(t), true, func(ctx context.Context) error { return c.Ping(ctx).Err() }, quietLog())
+	mir := newMirror(shared, nil, c)
+	r.SetMirror(mir)
+	if err := mir.Admin().SetMode(ctx, schedule.CacheFirst, 9*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	mustRefresh(t, mir)
+	before := m.CommandCount()
+	set, err := r.Settings(ctx)
+	if err != nil || set.Mode != schedule.CacheFirst || set.MaxWait != 9*time.Second {
+		t.Fatalf("settings %+v %v; want CacheFirst, 9s", set, err)
+	}
+	if n := m.CommandCount() - before; n != 0 {
+		t.Fatalf("reading the settings cost %d store commands; want none", n)
+	}
+}

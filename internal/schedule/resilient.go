@@ -172,11 +172,23 @@ func (r *Resilient) NoteSuccess(account, group string) {
 	}
 }
 
-// Settings reads the runtime settings from where selections are made.
+// Settings reads the runtime settings from where selections are made: the
+// mirror's copy when there is one (no round trip on the request path), else
+// the store, within SharedCallTimeout.
 func (r *Resilient) Settings(ctx context.Context) (Settings, error) {
 	s, err := r.pick()
 	if err != nil {
 		return Settings{}, err
+	}
+	if r.mirror != nil {
+		if st := r.mirror.State(); st != nil {
+			return st.Settings, nil
+		}
+	}
+	if s == r.shared {
+		sctx, cancel := sharedCtx(ctx)
+		defer cancel()
+		return s.Settings(sctx)
 	}
 	return s.Settings(ctx)
 }
