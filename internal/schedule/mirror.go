@@ -132,14 +132,15 @@ type Mirror struct {
 	degraded      func() bool
 	poke          chan struct{}
 
-	// seedMu serializes the writes: re-seeding and local syncs.
-	seedMu sync.Mutex
+	// seedMu serializes re-seeding the shared store; syncMu the writes to
+	// the local one (and applied).
+	seedMu, syncMu sync.Mutex
 
 	mu           sync.Mutex
 	state        *ControlState // nil until the first snapshot
 	warm         bool          // state came from a store holding the marker
 	missingSince time.Time     // cold replica: when it first saw no marker
-	applied      *ControlState // last state written to the local store
+	applied      *ControlState // last state written to the local store (syncMu)
 	lastFull     time.Time     // last full snapshot, and what it cost
 	fullCost     time.Duration
 }
@@ -219,6 +220,11 @@ func (m *Mirror) tick(ctx context.Context) error {
 	set, err := m.shared.Settings(ctx)
 	if err != nil {
 		return fmt.Errorf("mirror settings: %w", err)
+	}
+	// As in Refresh: settings read from a store that just restarted are its
+	// defaults, not the control state.
+	if again, err := m.readMarker(ctx); err != nil || again != markerReady {
+		return err
 	}
 	m.mu.Lock()
 	old := m.state
@@ -311,7 +317,7 @@ func (m *Mirror) coldRefresh(ctx context.Context) error {
 	due := time.Since(m.missingSince) >= m.o.ColdGrace
 	m.mu.Unlock()
 	if due {
-		if err := m.claimFresh(ctx); err != nil {
+		if _, err := m.claimFresh(ctx); err != nil {
 			return err
 		}
 	}
@@ -319,14 +325,19 @@ func (m *Mirror) coldRefresh(ctx context.Context) error {
 }
 
 // claimFresh marks a store that never had a control state as holding one.
-func (m *Mirror) claimFresh(ctx context.Context) error {
-	if err := m.rdb.SetNX(ctx, m.marker, markerReady, 0).Err(); err != nil {
-		return fmt.Errorf("write control marker: %w", err)
+// It reports false when another replica wrote the marker first (it may be
+// re-seeding): this one stays cold until it reads the store under "ready".
+func (m *Mirror) claimFresh(ctx context.Context) (bool, error) {
+	ok, err := m.rdb.SetNX(ctx, m.marker, markerReady, 0).Result()
+	if err != nil {
+		return false, fmt.Errorf("write control marker: %w", err)
 	}
-	m.mu.Lock()
-	m.warm, m.missingSince = true, time.Time{}
-	m.mu.Unlock()
-	return nil
+	if ok {
+		m.mu.Lock()
+		m.warm, m.missingSince = true, time.Time{}
+		m.mu.Unlock()
+	}
+	return ok, nil
 }
 
 // reseed writes the mirrored control state into a shared store that lost it,
@@ -348,7 +359,8 @@ func (m *Mirror) reseed(ctx context.Context) (bool, error) {
 	}
 	n, err := m.fill(ctx, want)
 	if err != nil {
-		m.rdb.Del(context.WithoutCancel(ctx), m.marker)
+		// Let another replica (or the next round) try again at once.
+		_ = m.rdb.Del(context.WithoutCancel(ctx), m.marker).Err()
 		return false, fmt.Errorf("re-seed: %w", err)
 	}
 	if err := m.rdb.Set(ctx, m.marker, markerReady, 0).Err(); err != nil {
@@ -397,7 +409,9 @@ func (m *Mirror) EnsureSeeded(ctx context.Context) error {
 					return err
 				}
 			case due:
-				return m.claimFresh(ctx)
+				if ok, err := m.claimFresh(ctx); err != nil || ok {
+					return err
+				}
 			}
 		}
 		select {
@@ -421,9 +435,9 @@ func (m *Mirror) SeedLocal(ctx context.Context) error {
 // resync forgets what the local store was synced to, so the next refresh
 // makes it equal to the mirror again (after an outage it learned on its own).
 func (m *Mirror) resync() {
-	m.seedMu.Lock()
+	m.syncMu.Lock()
 	m.applied = nil
-	m.seedMu.Unlock()
+	m.syncMu.Unlock()
 }
 
 // syncLocal makes the fallback store's control state equal to st.
@@ -431,8 +445,8 @@ func (m *Mirror) syncLocal(ctx context.Context, st *ControlState, refreshQuota b
 	if m.local == nil {
 		return nil
 	}
-	m.seedMu.Lock()
-	defer m.seedMu.Unlock()
+	m.syncMu.Lock()
+	defer m.syncMu.Unlock()
 	if !refreshQuota && m.applied != nil && m.applied.equal(st) {
 		return nil
 	}
