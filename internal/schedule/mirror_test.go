@@ -421,3 +421,23 @@ func TestResilientSettingsFromMirror(t *testing.T) {
 		t.Fatalf("reading the settings cost %d store commands; want none", n)
 	}
 }
+
+// TestMirrorSeedsEmbeddedFallback: the fallback the app builds, the
+// in-process Go store, follows the mirror like any other.
+func TestMirrorSeedsEmbeddedFallback(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		shared := schedule.New(b.Client, schedule.Options{})
+		local := schedule.NewEmbedded(nil, schedule.Options{})
+		m := newMirror(shared, local, b.Client)
+		operatorState(t, m.Admin(), shared)
+		mustRefresh(t, m)
+		if err := m.SeedLocal(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		checkControl(t, "embedded fallback", local)
+		l, err := local.Acquire(context.Background(), schedule.Query{Group: "g", Scope: "k", Candidates: cands("a", "b", "c")})
+		if err != nil || l.Account != "c" {
+			t.Fatalf("embedded fallback chose %+v %v; want the fixed account c", l, err)
+		}
+	})
+}
