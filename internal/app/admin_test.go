@@ -85,11 +85,12 @@ func TestAdminAPI(t *testing.T) {
 	}
 
 	// Bindings: two Claude Code sessions plus the conversation of the 429
-	// request above (its first user message is its fingerprint).
+	// requests above (its first user message is its fingerprint), bound once
+	// per model group (claude and gpt).
 	for _, sid := range []string{"11111111-1111-4a6b-8c7d-0e1f2a3b4c5d", "22222222-1111-4a6b-8c7d-0e1f2a3b4c5d"} {
 		h.do("POST", "/v1/messages", sessionBody(sid), anthHdr)
 	}
-	check("POST", "/admin/session-bindings/clear", "", 200, `"cleared":3`)
+	check("POST", "/admin/session-bindings/clear", "", 200, `"cleared":4`)
 	check("GET", "/admin/nothing", "", 404, "no such admin route")
 }
 

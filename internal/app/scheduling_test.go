@@ -170,3 +170,54 @@ func TestShortHintRetriedOnceThenCooledAcrossReplicas(t *testing.T) {
 		t.Fatalf("oa-1 was tried %d times; want 2 (the first request and its one retry), then cooled for every replica", hits)
 	}
 }
+
+// Defect 4: in CacheFirst a request whose bound account answers 429 with a
+// hint within max wait waits for that account and keeps the binding (it
+// rotated at once and moved the session).
+func TestCacheFirstWaitsForBoundAccountAcrossReplicas(t *testing.T) {
+	hs := threeReplicas(t, nil)
+	admin(t, hs[0], "PUT", "/admin/scheduling", `{"mode":"CacheFirst","max_wait_seconds":6}`)
+	resp, out := chatIn(t, hs[0], "cache-first-session")
+	if resp.StatusCode != 200 {
+		t.Fatalf("first turn: %d %s", resp.StatusCode, out)
+	}
+	bound := account(resp)
+	hs[0].fake.AddFault(fakeupstream.Fault{Provider: "openai", Credential: upstreamKey(bound), Times: 1, Kind: fakeupstream.KindStatus,
+		Status: 429, Reason: fakeupstream.ReasonRateLimit, RetryAfter: "3s"})
+	start := time.Now()
+	resp, out = chatIn(t, hs[1], "cache-first-session")
+	if resp.StatusCode != 200 || account(resp) != bound {
+		t.Fatalf("turn after a 429 with a 3s hint: %d by %s (%s); want the bound %s after a wait", resp.StatusCode, account(resp), out, bound)
+	}
+	if took := time.Since(start); took < 2*time.Second {
+		t.Fatalf("served after %v; want a wait of about the 3s hint", took)
+	}
+	if resp, _ := chatIn(t, hs[2], "cache-first-session"); account(resp) != bound {
+		t.Fatalf("next turn on replica 3: %s; want the binding kept on %s", account(resp), bound)
+	}
+}
+
+// Defect 3: when every account cools after server errors the client gets 503
+// (an Anthropic client 529 overloaded_error when the upstream said
+// overloaded) with Retry-After, not a 429 that SDKs read as its own limit.
+func TestServerErrorOutageAnswers503AcrossReplicas(t *testing.T) {
+	hs := threeReplicas(t, map[string]string{"SWITCHYARD_RATE_LIMIT_GRACE": "50ms"})
+	hs[0].fake.AddFault(fakeupstream.Fault{Provider: "openai", Kind: fakeupstream.KindStatus, Status: 500})
+	hs[0].fake.AddFault(fakeupstream.Fault{Provider: "anthropic", Kind: fakeupstream.KindStatus, Status: 529, Reason: fakeupstream.ReasonCapacity})
+	anth := `{"model":"claude-sonnet-4-5","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}`
+	// Two failing requests per pool: each account's second failure cools it.
+	for i := range 2 {
+		chatIn(t, hs[i], "")
+		hs[i].do("POST", "/v1/messages", anth, anthHdr)
+	}
+	resp, out := chatIn(t, hs[2], "")
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(out, "server_error") {
+		t.Fatalf("OpenAI client during the outage: %d Retry-After %q %s; want 503 with Retry-After naming server errors",
+			resp.StatusCode, resp.Header.Get("Retry-After"), out)
+	}
+	resp, out = hs[2].do("POST", "/v1/messages", anth, anthHdr)
+	if resp.StatusCode != 529 || resp.Header.Get("Retry-After") == "" || !strings.Contains(out, "overloaded_error") {
+		t.Fatalf("Anthropic client during the outage: %d Retry-After %q %s; want 529 overloaded_error with Retry-After",
+			resp.StatusCode, resp.Header.Get("Retry-After"), out)
+	}
+}

@@ -23,7 +23,6 @@ import (
 type Scheduler interface {
 	Acquire(ctx context.Context, q schedule.Query) (schedule.Lease, error)
 	Report(ctx context.Context, o schedule.Outcome) (time.Time, error)
-	Settings(ctx context.Context) (schedule.Settings, error)
 	NoteSuccess(account, group string)
 	// ReleaseKey ends an admitted request of a client key (tokens debited,
 	// in-flight lease given back), off the request path.
@@ -333,9 +332,17 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 		// Same account again: its streak is unknown here, so a success reports.
 		return pinned, schedule.Lease{Status: schedule.StatusOK, Account: pinned.ID, Decision: "retry_same", Streak: 1}, nil
 	}
+	// The selection script decides whether to wait (CacheFirst for the bound
+	// account, or for the pool within the grace) and whether the accounts
+	// already tried may serve again; the loop only sleeps as told.
 	q := schedule.Query{Group: rt.Group, Scope: req.Scope, SessionID: req.SessionID, Candidates: rt.Candidates,
-		Attempted: attempted, Force: n > 0, Key: *adm}
+		Attempted: attempted, Force: n > 0, Key: *adm, Grace: d.Policy.RateLimitGrace,
+		RetryTried: last != nil && last.transient()}
 	for {
+		q.Waited, q.Deadline = *waited, 0
+		if dl, ok := ctx.Deadline(); ok {
+			q.Deadline = max(time.Until(dl), time.Millisecond)
+		}
 		l, err := d.Sched.Acquire(ctx, q)
 		if err != nil {
 			d.Log.LogAttrs(ctx, slog.LevelError, "scheduler unavailable", slog.String("error", err.Error()))
@@ -352,52 +359,21 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 			}
 			return nil, none, llm.Errorf(llm.KindServer, "selected account is not in the pool")
 		case schedule.StatusWait:
-			// CacheFirst: the bound account frees within max wait.
-			if *waited > 0 || !sleepCtx(ctx, l.Wait) {
-				q.Force = true
+			w := l.Wait
+			if l.Decision != "sticky" {
+				w += jitter(w) // replicas waiting for one pool do not all come back at once
 			}
-			*waited += l.Wait
-			continue
-		}
-		// Nothing eligible.
-		if l.Wait < 0 && len(q.Attempted) > 0 && last != nil && last.transient() {
-			// Every candidate was tried: after a transient failure the
-			// accounts may be tried again (each after its backoff).
-			q.Attempted = nil
-			continue
-		}
-		grace := d.Policy.RateLimitGrace
-		if st, err := d.Sched.Settings(ctx); err == nil && st.Mode == schedule.CacheFirst && st.MaxWait > grace {
-			grace = st.MaxWait
-		}
-		if l.Wait >= 0 && *waited+l.Wait <= grace {
-			w := l.Wait + jitter(l.Wait)
 			*waited += w
 			if !sleepCtx(ctx, w) {
 				return nil, none, llm.Errorf(llm.KindTimeout, "request deadline passed while waiting for an account")
 			}
+			if l.Decision == "sticky" {
+				// CacheFirst: the bound account again, keeping the binding.
+				q.Attempted, q.Force = without(q.Attempted, l.Account), false
+			}
 			continue
 		}
-		if last != nil && last.obs.status != 429 {
-			// The pool failed for other reasons than rate limits: the client
-			// sees the last failure, not a misleading 429.
-			return nil, none, last.clientError(n)
-		}
-		if l.Wait > 0 {
-			e := llm.Errorf(llm.KindRateLimit, "every account able to serve %q is cooling down; retry after %ds", rt.Mapped, int((l.Wait+time.Second-1)/time.Second))
-			e.RetryAfter = l.Wait
-			if last != nil {
-				// This request's own attempts were limited: the provider's
-				// message, and whether a retry can help (an exhausted quota).
-				e.Message += "; last: " + last.lastFailure()
-				e.Terminal = last.obs.hint.Terminal
-			}
-			return nil, none, e
-		}
-		if last != nil {
-			return nil, none, last.clientError(n)
-		}
-		return nil, none, llm.Errorf(llm.KindUnavailable, "no account is available for %q", rt.Mapped)
+		return nil, none, poolError(req, rt, l, last, n)
 	}
 }
 

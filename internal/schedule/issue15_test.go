@@ -126,3 +126,107 @@ func TestRepeatedShortHintsCool(t *testing.T) {
 		}
 	})
 }
+
+func TestCacheFirstWaitsForBoundAccountOnSameRequest(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newSched(b, schedule.Options{Mode: schedule.CacheFirst, MaxWait: 10 * time.Second})
+		c := cands("a", "b", "c")
+		q := schedule.Query{Group: "m", Scope: "k", SessionID: "s1", Candidates: c}
+		bound := mustAcquire(t, s, q).Account
+		// The bound account answers this request with a 429 and a 5 s hint.
+		if _, err := s.Report(ctx, schedule.Outcome{Account: bound, Group: "m", Reason: "rate_limit", Hint: 5 * time.Second}); err != nil {
+			t.Fatal(err)
+		}
+		again := q
+		again.Force, again.Attempted = true, []string{bound}
+		l := mustAcquire(t, s, again)
+		if l.Status != schedule.StatusWait || l.Decision != "sticky" || l.Account != bound || l.Wait < 3*time.Second || l.Wait > 5*time.Second {
+			t.Fatalf("after a 429 within max wait: %+v; want wait ≈5s for the bound %s", l, bound)
+		}
+		// Not when the request has already waited most of max wait, nor past its deadline.
+		spent := again
+		spent.Waited = 8 * time.Second
+		if l := mustAcquire(t, s, spent); l.Status != schedule.StatusOK || l.Account == bound {
+			t.Fatalf("with 8s already waited: %+v; want a rotation", l)
+		}
+		short := again
+		short.Deadline = 2 * time.Second
+		if l := mustAcquire(t, s, short); l.Status != schedule.StatusOK || l.Account == bound {
+			t.Fatalf("with 2s left before the deadline: %+v; want a rotation", l)
+		}
+		// A forced rotation does not move the binding.
+		if l := mustAcquire(t, s, schedule.Query{Group: "m", Scope: "k", SessionID: "s1", Candidates: c}); l.Status != schedule.StatusWait || l.Account != bound {
+			t.Fatalf("next request: %+v; want the binding kept (wait for %s)", l, bound)
+		}
+		// Balance rotates at once.
+		if err := s.SetMode(ctx, schedule.Balance, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if l := mustAcquire(t, s, again); l.Status != schedule.StatusOK || l.Account == bound {
+			t.Fatalf("Balance: %+v; want a rotation", l)
+		}
+	})
+}
+
+func TestSelectionDecidesPoolWaitAndRetries(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newSched(b, schedule.Options{})
+		c := cands("a", "b")
+		for _, id := range []string{"a", "b"} {
+			if _, err := s.Report(ctx, schedule.Outcome{Account: id, Group: "m", Reason: "rate_limit", Hint: 2 * time.Second}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		q := schedule.Query{Group: "m", Candidates: c, Grace: 3 * time.Second}
+		if l := mustAcquire(t, s, q); l.Status != schedule.StatusWait || l.Decision != "pool" || l.Wait > 2*time.Second {
+			t.Fatalf("pool frees within the grace: %+v; want wait", l)
+		}
+		q.Waited = 2 * time.Second
+		if l := mustAcquire(t, s, q); l.Status != schedule.StatusNone || l.Reason != "rate_limit" || l.Wait <= 0 {
+			t.Fatalf("grace spent: %+v; want none, rate_limit", l)
+		}
+		// A CacheFirst max wait longer than the grace widens it.
+		if err := s.SetMode(ctx, schedule.CacheFirst, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if l := mustAcquire(t, s, q); l.Status != schedule.StatusWait {
+			t.Fatalf("CacheFirst with max wait 5s: %+v; want wait", l)
+		}
+		// Every account tried: after a transient failure the first one tried serves again.
+		c2 := cands("x", "y")
+		tried := schedule.Query{Group: "m", Candidates: c2, Force: true, Attempted: []string{"y", "x"}}
+		if l := mustAcquire(t, s, tried); l.Status != schedule.StatusNone || l.Wait != -1 {
+			t.Fatalf("every account tried: %+v; want none", l)
+		}
+		tried.RetryTried = true
+		if l := mustAcquire(t, s, tried); l.Status != schedule.StatusOK || l.Account != "y" || l.Decision != "retry" {
+			t.Fatalf("after a transient failure: %+v; want retry of y (tried first)", l)
+		}
+	})
+}
+
+func TestNoneSaysWhyThePoolCools(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newSched(b, schedule.Options{})
+		c := cands("a", "b")
+		for _, id := range []string{"a", "b"} {
+			o := schedule.Outcome{Account: id, Group: "m", CooldownScope: schedule.ScopeAccount, Reason: "server_error", Hint: 30 * time.Second}
+			if _, err := s.Report(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if l := mustAcquire(t, s, schedule.Query{Group: "m", Candidates: c}); l.Status != schedule.StatusNone || l.Reason != "server_error" || l.Wait < 25*time.Second {
+			t.Fatalf("after server errors: %+v; want none, server_error, wait ≈30s", l)
+		}
+		c2 := cands("x")
+		if _, err := s.Report(ctx, schedule.Outcome{Account: "x", Group: "m", Reason: "quota_exhausted", Hint: time.Hour}); err != nil {
+			t.Fatal(err)
+		}
+		if l := mustAcquire(t, s, schedule.Query{Group: "m", Candidates: c2}); l.Reason != "quota_exhausted" {
+			t.Fatalf("after a quota 429: %+v; want quota_exhausted", l)
+		}
+	})
+}

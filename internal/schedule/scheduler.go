@@ -191,6 +191,14 @@ type Query struct {
 	// Key admits the request against its client key's limits: set on the
 	// request's selections until one returns StatusOK.
 	Key KeyAdmission
+	// The selection decides whether to wait: Grace is how long to wait for
+	// an account when none is eligible (max wait in CacheFirst when longer),
+	// Waited what this request already waited, Deadline the time left
+	// before its deadline (0 = none).
+	Grace, Waited, Deadline time.Duration
+	// RetryTried lets the accounts of Attempted serve again when no other
+	// is eligible (the last failure was transient).
+	RetryTried bool
 }
 
 // Status is the outcome of a selection.
@@ -207,9 +215,12 @@ const (
 type Lease struct {
 	Status   Status
 	Account  string
-	Decision string        // fixed | sticky | window | round_robin
-	Wait     time.Duration // StatusWait: until the bound account frees; StatusNone: until the soonest does (-1: never)
+	Decision string        // fixed | sticky | window | round_robin | retry; with StatusWait: sticky | pool
+	Wait     time.Duration // StatusWait: how long to wait before selecting again; StatusNone: until the soonest account frees (-1: never)
 	Streak   int           // unreported failures of this account (a success must clear them)
+	// Reason, with StatusNone, is why the soonest account cools (rate_limit,
+	// quota_exhausted, capacity, server_error, ...).
+	Reason string
 	// KeyLimit is set with StatusKeyLimit; Wait is then the time until it resets.
 	KeyLimit KeyLimitHit
 }
@@ -229,7 +240,7 @@ func (s *redisStore) acquire(ctx context.Context, q Query, successes string) (Le
 		ttl = 11 * time.Minute
 	}
 	args = append(args, boolArg(k.Name != ""), k.Limits.RPM, k.Limits.TPM, k.Limits.MaxInFlight, k.Limits.DailyTokens,
-		k.Lease, ms(ttl))
+		k.Lease, ms(ttl), ms(q.Grace), ms(q.Waited), ms(q.Deadline), boolArg(q.RetryTried))
 	for try := 0; try < 2; try++ {
 		res, err := s.sel.Run(ctx, s.rdb, keys, args...).Slice()
 		if err != nil {
@@ -292,6 +303,7 @@ func (s *redisStore) selectKeys(q Query) []string {
 		s.keys.streak(),
 		s.keys.keyUsage(q.Key.Name),
 		s.keys.keyInFlight(q.Key.Name),
+		s.keys.reasons(),
 	}
 }
 
@@ -335,6 +347,9 @@ func parseLease(res []any) (Lease, error) {
 	if l.Status == StatusKeyLimit && len(res) >= 7 {
 		l.KeyLimit = KeyLimitHit{Which: l.Account, Limit: num(res[5]), Used: num(res[6])}
 		l.Account = ""
+	}
+	if l.Status == StatusNone && len(res) >= 6 {
+		l.Reason = str(res[5])
 	}
 	w := num(res[3])
 	if w < 0 {

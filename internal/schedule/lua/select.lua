@@ -15,6 +15,7 @@
 -- KEYS[13] client key usage hash (m: minute, mr/mt: requests/tokens in it, d: UTC day,
 --          dr/dt: requests/tokens that day, last: ms of the last admitted request)
 -- KEYS[14] client key in-flight zset (member lease id, score lease end ms)
+-- KEYS[15] cooldown reasons hash ("<account>|<group>" or "<account>|*" -> reason)
 --
 -- ARGV[1] model group          ARGV[2] force rotation (0|1)
 -- ARGV[3] sticky ttl ms        ARGV[4] last-used window ms
@@ -30,11 +31,24 @@
 -- ARGV[12] requests per minute   ARGV[13] tokens per minute   ARGV[14] requests in flight
 -- ARGV[15] tokens per UTC day    (each "0" = no limit)
 -- ARGV[16] lease id (in-flight member)   ARGV[17] lease ttl ms
+-- ARGV[18] grace ms: when nothing is eligible, wait for an account that frees within it
+--          (within max wait in CacheFirst when that is longer)
+-- ARGV[19] ms this request has already waited (every wait counts against grace and max wait)
+-- ARGV[20] ms left before the request's deadline (0 = none): no wait ends after it
+-- ARGV[21] the last attempt failed transiently (0|1): when every other account is out, the
+--          accounts this request already tried may be tried again (the earliest tried first)
 --
--- Reply: {status, account, decision, wait_ms, streak[, limit, used]}
---   "ok"     account chosen; decision fixed|sticky|window|round_robin; streak = failures not yet cleared
---   "wait"   CacheFirst: the bound account cools for wait_ms <= max wait; account = the bound one
---   "none"   nothing eligible; wait_ms = ms until the soonest candidate frees, -1 when none will
+-- Reply: {status, account, decision, wait_ms, streak[, limit, used | reason]}
+--   "ok"     account chosen; decision fixed|sticky|window|round_robin|retry; streak = failures
+--            not yet cleared
+--   "wait"   wait wait_ms, then select again. decision "sticky": CacheFirst, the bound account
+--            (account) cools for wait_ms within max wait, also when it failed on this very
+--            request: select again with it no longer attempted and without force, so the
+--            binding is kept. decision "pool": nothing is eligible and an account frees
+--            within the grace
+--   "none"   nothing eligible; wait_ms = ms until the soonest candidate frees, -1 when none
+--            will; reason = why that account cools (rate_limit, quota_exhausted, capacity,
+--            server_error, ...; "" when none cools)
 --   "nocand" the candidate hashes are missing; the caller writes them and calls again
 --   "keylimit" the client key is over a limit: account = which (requests | tokens |
 --          daily_tokens | in_flight), wait_ms = until it resets, then the limit and the use
@@ -90,12 +104,25 @@ local cfg = redis.call('HMGET', KEYS[1], 'mode', 'max_wait_ms', 'fixed')
 local mode = cfg[1] or ARGV[7]
 local maxwait = tonumber(cfg[2] or ARGV[8]) or 0
 local fixed = cfg[3]
+local grace = tonumber(ARGV[18]) or 0
+local waited = tonumber(ARGV[19]) or 0
+local deadline = tonumber(ARGV[20]) or 0
+local retrytried = ARGV[21] == '1'
 
+-- may_wait tells whether a wait of ms fits in the allowance cap (grace or
+-- max wait), counting what the request already waited, before its deadline.
+local function may_wait(ms, cap)
+  if ms <= 0 or waited + ms > cap then return false end
+  return deadline <= 0 or ms < deadline
+end
+
+-- cooling_until returns the end of the account's longest cooldown and the
+-- reasons field that names it.
 local function cooling_until(acct)
   local a = tonumber(redis.call('ZSCORE', KEYS[5], acct) or 0) or 0
   local b = tonumber(redis.call('ZSCORE', KEYS[6], acct) or 0) or 0
-  if b > a then return b end
-  return a
+  if b > a then return b, acct .. '|*' end
+  return a, acct .. '|' .. group
 end
 
 local function quota_ok(acct)
@@ -164,18 +191,25 @@ if fixed and fixed ~= '' and candidate(fixed) then
   if eligible(fixed) then return chosen(fixed, 'fixed') end
 end
 
--- 2./3. sticky session or last-used window, first attempt only
-if mode ~= 'PerformanceFirst' and not force then
+-- 2./3. sticky session or last-used window, first attempt only; in
+-- CacheFirst a later attempt also waits for the bound account when it failed
+-- on this very request and frees within max wait (the binding is kept).
+if mode ~= 'PerformanceFirst' and (not force or (hassess and mode == 'CacheFirst')) then
   if hassess then
     local b = redis.call('GET', KEYS[2])
     if b and candidate(b) then
-      local ok, u = eligible(b)
+      local ok, u = false, 0
+      if not force then
+        ok, u = eligible(b)
+      elseif redis.call('HEXISTS', KEYS[7], b) == 0 then
+        u = cooling_until(b)
+      end
       if ok then return chosen(b, 'sticky') end
-      if mode == 'CacheFirst' and u > now and (u - now) <= maxwait then
+      if mode == 'CacheFirst' and u > now and may_wait(u - now, maxwait) then
         return {'wait', b, 'sticky', u - now, 0}
       end
     end
-  else
+  elseif not force then
     local l = redis.call('GET', KEYS[3])
     if l and candidate(l) and eligible(l) then return chosen(l, 'window') end
   end
@@ -201,17 +235,36 @@ for k = 8, 10 do
   end
 end
 
--- 5. nothing eligible: when does the soonest candidate free up?
-local soon = -1
+-- 5. every other account is out: after a transient failure, the accounts
+-- this request tried may serve again, the one tried first (failed longest
+-- ago) first, once their backoff is over.
+if retrytried then
+  for a in string.gmatch(ARGV[5], '[^\n]+') do
+    if candidate(a) then
+      attempted[a] = nil
+      if eligible(a) then return chosen(a, 'retry') end
+    end
+  end
+end
+
+-- 6. nothing eligible: when does the soonest candidate free up, and why
+-- does it cool? Wait for it within the grace (max wait in CacheFirst).
+local soon, why = -1, ''
 for k = 8, 10 do
   local n = tonumber(redis.call('HGET', KEYS[k], 'n') or 0) or 0
   for i = 0, n - 1 do
     local acct = redis.call('HGET', KEYS[k], 'i:' .. i)
     if acct and not attempted[acct] and redis.call('HEXISTS', KEYS[7], acct) == 0 then
-      local u = cooling_until(acct)
-      if u > now and (soon < 0 or u < soon) then soon = u end
+      local u, field = cooling_until(acct)
+      if u > now and (soon < 0 or u < soon) then soon, why = u, field end
     end
   end
 end
-if soon > 0 then soon = soon - now end
-return {'none', '', '', soon, 0}
+if soon > 0 then
+  soon = soon - now
+  why = redis.call('HGET', KEYS[15], why) or 'rate_limit'
+  local cap = grace
+  if mode == 'CacheFirst' and maxwait > cap then cap = maxwait end
+  if may_wait(soon, cap) then return {'wait', '', 'pool', soon, 0} end
+end
+return {'none', '', '', soon, 0, why}
