@@ -2,8 +2,11 @@ package schedule_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/switchyard-gw/switchyard/internal/schedule"
 	"github.com/switchyard-gw/switchyard/internal/store/storetest"
@@ -227,6 +230,62 @@ func TestNoneSaysWhyThePoolCools(t *testing.T) {
 		}
 		if l := mustAcquire(t, s, schedule.Query{Group: "m", Candidates: c2}); l.Reason != "quota_exhausted" {
 			t.Fatalf("after a quota 429: %+v; want quota_exhausted", l)
+		}
+	})
+}
+
+// cmdRecorder records the name of every command a client sends.
+type cmdRecorder struct{ record func(string) }
+
+func (h *cmdRecorder) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *cmdRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *cmdRecorder) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.record(strings.ToLower(cmd.Name()))
+		return next(ctx, cmd)
+	}
+}
+
+func TestClearCooldownsIsOneScript(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newSched(b, schedule.Options{})
+		for _, o := range []schedule.Outcome{
+			{Account: "a", Group: "m", Reason: "rate_limit", Hint: time.Minute},
+			{Account: "a", Group: "n", CooldownScope: schedule.ScopeAccount, Reason: "auth", Hint: time.Minute},
+			{Account: "ab", Group: "m", Reason: "rate_limit", Hint: time.Minute},
+		} {
+			if _, err := s.Report(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var cmds []string
+		b.Client.AddHook(&cmdRecorder{record: func(c string) { cmds = append(cmds, c) }})
+		if err := s.ClearCooldowns(ctx, "a"); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cmds {
+			if c != "scan" && c != "evalsha" && c != "eval" {
+				t.Fatalf("ClearCooldowns sent %v; want SCAN and one script (no read-then-write from Go)", cmds)
+			}
+		}
+		st, err := s.States(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st["a"] != nil && len(st["a"].Cooldowns) != 0 {
+			t.Fatalf("a still cools: %+v", st["a"].Cooldowns)
+		}
+		if st["ab"] == nil || len(st["ab"].Cooldowns) != 1 || st["ab"].Cooldowns[0].Reason != "rate_limit" {
+			t.Fatalf("clearing a touched ab: %+v", st["ab"])
+		}
+		if err := s.ClearCooldowns(ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		if st, err := s.States(ctx); err != nil || (st["ab"] != nil && len(st["ab"].Cooldowns) != 0) {
+			t.Fatalf("after clearing all: %+v %v", st["ab"], err)
 		}
 	})
 }

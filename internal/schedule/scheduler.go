@@ -21,6 +21,9 @@ var selectSrc string
 //go:embed lua/report.lua
 var reportSrc string
 
+//go:embed lua/clear_cooldowns.lua
+var clearCooldownsSrc string
+
 // Mode is the scheduling mode shared by every replica.
 type Mode string
 
@@ -76,6 +79,7 @@ type redisStore struct {
 	sel       *redis.Script
 	reportLua *redis.Script
 	debit     *redis.Script
+	clearCool *redis.Script
 }
 
 func (o Options) withDefaults() Options {
@@ -105,6 +109,7 @@ func newRedisStore(rdb redis.UniversalClient, o Options) *redisStore {
 		sel:       redis.NewScript(selectSrc),
 		reportLua: redis.NewScript(reportSrc),
 		debit:     redis.NewScript(debitSrc),
+		clearCool: redis.NewScript(clearCooldownsSrc),
 	}
 }
 
@@ -112,7 +117,7 @@ func newRedisStore(rdb redis.UniversalClient, o Options) *redisStore {
 // A later NOSCRIPT (failover, SCRIPT FLUSH) is handled by Script.Run.
 func (s *redisStore) preload(ctx context.Context) error {
 	load := func(ctx context.Context, c redis.Scripter) error {
-		for _, sc := range []*redis.Script{s.sel, s.reportLua, s.debit} {
+		for _, sc := range []*redis.Script{s.sel, s.reportLua, s.debit, s.clearCool} {
 			if err := sc.Load(ctx, c).Err(); err != nil {
 				return err
 			}

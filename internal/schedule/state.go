@@ -87,34 +87,15 @@ func (s *redisStore) clearBindings(ctx context.Context) (int, error) {
 // clearCooldowns clears the cooldowns and failure streaks of one account, or
 // of every account when accountID is "".
 func (s *redisStore) clearCooldowns(ctx context.Context, accountID string) error {
-	keys, err := s.scan(ctx, s.keys.coolPattern())
+	// The zsets are listed here (a script never scans); clear_cooldowns.lua
+	// then clears them, the reasons and the streaks in one atomic step.
+	zsets, err := s.scan(ctx, s.keys.coolPattern())
 	if err != nil {
 		return fmt.Errorf("clear cooldowns: %w", err)
 	}
-	if accountID == "" {
-		keys = append(keys, s.keys.reasons(), s.keys.streak())
-		for _, k := range keys {
-			if err := s.rdb.Del(ctx, k).Err(); err != nil {
-				return fmt.Errorf("clear cooldowns: %w", err)
-			}
-		}
-		return nil
-	}
-	for _, k := range keys {
-		if err := s.rdb.ZRem(ctx, k, accountID).Err(); err != nil {
-			return fmt.Errorf("clear cooldowns: %w", err)
-		}
-	}
-	for _, h := range []string{s.keys.reasons(), s.keys.streak()} {
-		fields, err := s.rdb.HKeys(ctx, h).Result()
-		if err != nil {
-			return fmt.Errorf("clear cooldowns: %w", err)
-		}
-		for _, f := range fields {
-			if strings.HasPrefix(f, accountID+"|") {
-				s.rdb.HDel(ctx, h, f)
-			}
-		}
+	keys := append([]string{s.keys.reasons(), s.keys.streak()}, zsets...)
+	if err := s.clearCool.Run(ctx, s.rdb, keys, accountID).Err(); err != nil {
+		return fmt.Errorf("clear cooldowns: %w", err)
 	}
 	return nil
 }
