@@ -26,6 +26,7 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/console"
 	"github.com/switchyard-gw/switchyard/internal/credential"
 	"github.com/switchyard-gw/switchyard/internal/dispatch"
+	"github.com/switchyard-gw/switchyard/internal/keyspace"
 	"github.com/switchyard-gw/switchyard/internal/route"
 	"github.com/switchyard-gw/switchyard/internal/schedule"
 	"github.com/switchyard-gw/switchyard/internal/server"
@@ -82,7 +83,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	mode, _ := schedule.ParseMode(cfg.SchedulingMode)
 	schedOpts := schedule.Options{
 		Mode: mode, MaxWait: cfg.MaxWait, StickyTTL: cfg.StickyTTL, Window: cfg.LastUsedWindow,
-		QuotaProtection: cfg.QuotaProtection,
+		QuotaProtection: cfg.QuotaProtection, Namespace: cfg.RedisNamespace,
 	}
 	// Without Redis the scheduler runs on its in-process store (the rules
 	// in Go, on the real clock); with Redis, as the Lua scripts.
@@ -101,7 +102,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		local = schedule.NewEmbedded(nil, schedOpts)
 	}
 	resilient := schedule.NewResilient(sched, local, failOpen, st.Ping, log)
-	obs, err := setupObservability(ctx, env, log, st, sched, pools, int64(cfg.RequestLogMax))
+	obs, err := setupObservability(ctx, env, log, st, sched, pools, int64(cfg.RequestLogMax), cfg.RedisNamespace)
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	var adminSched admin.Scheduler = sched
 	var mirror *schedule.Mirror
 	if !st.Embedded() {
-		mirror = schedule.NewMirror(sched, local, st.Client, schedule.MirrorOptions{Log: log})
+		mirror = schedule.NewMirror(sched, local, st.Client, schedule.MirrorOptions{Log: log, Namespace: cfg.RedisNamespace})
 		resilient.SetMirror(mirror)
 		adminSched = mirror.Admin()
 	}
@@ -137,14 +138,14 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	if secrets == nil && !st.Embedded() {
 		log.Warn("SWITCHYARD_SECRETS_KEY is not set: OAuth access and rotated refresh tokens are stored in Redis in plain text")
 	}
-	tokens := credential.NewStore(st.Client, credential.Options{HTTP: httpClient, Log: log, Keys: secrets})
-	ca := newCodeAssist(st.Client, httpClient, tokens, sched, log, env.Version)
+	tokens := credential.NewStore(st.Client, credential.Options{HTTP: httpClient, Log: log, Keys: secrets, Namespace: cfg.RedisNamespace})
+	ca := newCodeAssist(st.Client, httpClient, tokens, sched, log, env.Version, cfg.RedisNamespace)
 	catalog.Tiers = ca // codeassist accounts are ranked by the tier Code Assist names
 	up := &upstream.Client{HTTP: httpClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version, CodeAssist: ca}
 	disp := &dispatch.Dispatcher{
 		Router: catalog, Sched: resilient, Upstream: up, Log: log, Tokens: tokens, Disabler: sched, Observer: obs.observer,
 		// Thinking signatures are shared like the rest, under the same hash tag.
-		Signatures: signature.New(st.Client, ""),
+		Signatures: signature.New(st.Client, cfg.RedisNamespace),
 		Policy: dispatch.Policy{
 			MaxAttempts: cfg.MaxAttempts, RequestTimeout: cfg.RequestTimeout,
 			FirstEventTimeout: cfg.FirstEventTimeout, IdleTimeout: cfg.IdleTimeout,
@@ -152,7 +153,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 			MaxEventBytes: 16 << 20, MaxResponseBytes: 64 << 20, CaptureBytes: capture,
 		},
 	}
-	keys, err := clientkey.NewRegistry(cfg.EnvAPIKeys, cfg.APIKeysFile, env.LookupEnv, clientkey.NewRedisStore(st.Client, ""), log)
+	keys, err := clientkey.NewRegistry(cfg.EnvAPIKeys, cfg.APIKeysFile, env.LookupEnv, clientkey.NewRedisStore(st.Client, keyspace.New(cfg.RedisNamespace).Tag()), log)
 	if err != nil {
 		return fmt.Errorf("client keys: %w", err)
 	}

@@ -17,10 +17,10 @@ import (
 // newCodeAssist builds the Code Assist service of codeassist accounts: its
 // discovered state lives in the shared store, under the scheduler's
 // namespace; its quota reads feed the scheduler.
-func newCodeAssist(rdb redis.UniversalClient, hc *http.Client, tokens *credential.Store, sched *schedule.Scheduler, log *slog.Logger, version string) *codeassist.Service {
+func newCodeAssist(rdb redis.UniversalClient, hc *http.Client, tokens *credential.Store, sched *schedule.Scheduler, log *slog.Logger, version, namespace string) *codeassist.Service {
 	return codeassist.New(rdb, codeassist.Options{
 		HTTP: hc, Tokens: tokens, UserAgent: "switchyard/" + version,
-		Quota: sched, Disabler: sched, Log: log,
+		Quota: sched, Disabler: sched, Log: log, Namespace: namespace,
 	})
 }
 

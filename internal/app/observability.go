@@ -38,7 +38,7 @@ type observability struct {
 // log on the shared store, and instruments the store client. Call close after
 // the listeners have drained and before the store closes.
 func setupObservability(ctx context.Context, env Env, log *slog.Logger, st *store.Store,
-	sched *schedule.Scheduler, pools *account.Source, maxLen int64) (*observability, error) {
+	sched *schedule.Scheduler, pools *account.Source, maxLen int64, namespace string) (*observability, error) {
 	tel, err := newTelemetry(ctx, env.TracerProvider, env.Version)
 	if err != nil {
 		return nil, err
@@ -60,7 +60,7 @@ func setupObservability(ctx context.Context, env Env, log *slog.Logger, st *stor
 	if maxLen > 0 {
 		host, _ := os.Hostname()
 		o.reqlog = monitor.New(st.Client, monitor.Options{
-			MaxLen: maxLen, Replica: host, Log: o.log,
+			MaxLen: maxLen, Replica: host, Log: o.log, Namespace: namespace,
 			OnDrop:  o.metrics.RequestLogDropped,
 			OnError: func(error) { o.metrics.RedisError(telemetry.RedisOpRequestLog) },
 		})

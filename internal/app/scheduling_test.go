@@ -1,11 +1,14 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/switchyard-gw/switchyard/internal/fakeupstream"
 
@@ -219,5 +222,56 @@ func TestServerErrorOutageAnswers503AcrossReplicas(t *testing.T) {
 	if resp.StatusCode != 529 || resp.Header.Get("Retry-After") == "" || !strings.Contains(out, "overloaded_error") {
 		t.Fatalf("Anthropic client during the outage: %d Retry-After %q %s; want 529 overloaded_error with Retry-After",
 			resp.StatusCode, resp.Header.Get("Retry-After"), out)
+	}
+}
+
+// SWITCHYARD_REDIS_NAMESPACE: two deployments on one Redis keep apart (a pin
+// in one does not reach the other), and every key either writes carries its
+// namespace's hash tag.
+func TestRedisNamespacesKeepDeploymentsApart(t *testing.T) {
+	addr := storetest.StartRedis(t)
+	start := func(ns string, fake *harness) *harness {
+		o := harnessOpts{accounts: schedAccounts(), routes: demoRoutes, redisURL: storetest.URL(addr),
+			env: map[string]string{"SWITCHYARD_REDIS_NAMESPACE": ns}}
+		if fake != nil {
+			o.fake, o.fakeURL = fake.fake, fake.fakeURL
+		}
+		return newHarness(t, o)
+	}
+	a1 := start("team-a", nil)
+	a2, b := start("team-a", a1), start("team-b", a1)
+	admin(t, a1, "PUT", "/admin/fixed-account", `{"account_id":"oa-3"}`)
+	if resp, _ := chatIn(t, a2, "ns-session"); account(resp) != "oa-3" {
+		t.Fatalf("team-a's other replica served %s; want its pin oa-3", account(resp))
+	}
+	for i := range 2 { // round robin of a fresh deployment: oa-1, oa-2
+		if resp, _ := chatIn(t, b, fmt.Sprintf("ns-session-%d", i)); resp.StatusCode != 200 || account(resp) == "oa-3" {
+			t.Fatalf("team-b: %d by %s; team-a's pin leaked into it", resp.StatusCode, account(resp))
+		}
+	}
+	b.do("POST", "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":32,"messages":[{"role":"user","content":"a conversation to log"}]}`, anthHdr)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	// The request log is written off the request path.
+	if _, ok := eventually(3*time.Second, func() bool { return rdb.Exists(context.Background(), "{sy:team-b}:reqlog").Val() == 1 }); !ok {
+		t.Fatal("team-b's request log is not under its hash tag")
+	}
+	keys, err := rdb.Keys(context.Background(), "*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("keys: %v %v", keys, err)
+	}
+	seen := map[string]bool{}
+	for _, k := range keys {
+		switch {
+		case strings.HasPrefix(k, "{sy:team-a}:"):
+			seen["a"] = true
+		case strings.HasPrefix(k, "{sy:team-b}:"):
+			seen["b"] = true
+		default:
+			t.Errorf("key %q carries neither namespace's hash tag", k)
+		}
+	}
+	if !seen["a"] || !seen["b"] {
+		t.Fatalf("keys %v; want both namespaces", keys)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"sort"
 
 	"github.com/redis/go-redis/v9"
+
+	sykeys "github.com/switchyard-gw/switchyard/internal/keyspace"
 )
 
 // RedisStore keeps API-created keys in one hash of the shared store: name ->
@@ -17,10 +19,11 @@ type RedisStore struct {
 	key string
 }
 
-// NewRedisStore uses the hash under the scheduler's hash tag.
+// NewRedisStore uses the hash under the scheduler's hash tag ("" = the
+// default namespace's).
 func NewRedisStore(rdb redis.UniversalClient, tag string) *RedisStore {
 	if tag == "" {
-		tag = "{sy}"
+		tag = sykeys.New("").Tag()
 	}
 	return &RedisStore{rdb: rdb, key: tag + ":keys"}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchyard-gw/switchyard/internal/account"
+	sykeys "github.com/switchyard-gw/switchyard/internal/keyspace"
 )
 
 // keyspace names this package's keys in the shared store. They carry the
@@ -18,12 +19,7 @@ import (
 // Redis Cluster slot as the rest of the shared state.
 type keyspace struct{ tag string }
 
-func newKeyspace(namespace string) keyspace {
-	if namespace == "" {
-		return keyspace{tag: "{sy}"}
-	}
-	return keyspace{tag: "{sy:" + namespace + "}"}
-}
+func newKeyspace(namespace string) keyspace { return keyspace{tag: sykeys.New(namespace).Tag()} }
 
 // info is the discovered project and tier of an account (hash).
 func (k keyspace) info(id string) string { return k.tag + ":ca:info:" + id }

@@ -102,6 +102,12 @@ type Config struct {
 	// serves from per-replica local state, "closed" answers 503. Default "open".
 	RedisFailureMode string `envconfig:"SWITCHYARD_REDIS_FAILURE_MODE" default:"open"`
 
+	// RedisNamespace is part of the hash tag of every shared key
+	// ({sy:<namespace>}): deployments with different namespaces share one
+	// Redis without seeing each other, and in a cluster their state lives in
+	// different slots. 1 to 32 of A-Z, a-z, 0-9, _ and -. Default: none ({sy}).
+	RedisNamespace string `envconfig:"SWITCHYARD_REDIS_NAMESPACE"`
+
 	// SchedulingMode is the initial scheduling mode: CacheFirst, Balance or
 	// PerformanceFirst (matched case-insensitively, stored canonically). It can
 	// be changed at runtime through the admin API. Default "Balance".
@@ -220,6 +226,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("redis_cluster", c.RedisCluster),
 		slog.String("redis_sentinel_master", c.RedisSentinelMaster),
 		slog.String("redis_failure_mode", c.RedisFailureMode),
+		slog.String("redis_namespace", c.RedisNamespace),
 		slog.String("scheduling_mode", c.SchedulingMode),
 		slog.Duration("max_wait", c.MaxWait),
 		slog.Duration("sticky_ttl", c.StickyTTL),

@@ -179,7 +179,7 @@ func TestValidationNamesAreSettings(t *testing.T) {
 	for _, n := range []string{
 		envListenAddr, envAdminAddr, envAPIKeys, envAPIKeysFile, envAdminKey, envRedisURL, envRedisCluster,
 		envSentinelMaster, envFailureMode, envSchedulingMode, envMaxWait, envMaxAttempts, envQuotaProtection,
-		envMaxBodyBytes, envLogLevel, envLogFormat,
+		envMaxBodyBytes, envLogLevel, envLogFormat, envRedisNamespace,
 	} {
 		if !slices.Contains(names, n) {
 			t.Errorf("validation names %s, which no Config field reads", n)

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchyard-gw/switchyard/internal/keyspace"
 )
 
 // Variable names used in validation messages; the authoritative table is the
@@ -23,6 +25,7 @@ const (
 	envRedisCluster    = "SWITCHYARD_REDIS_CLUSTER"
 	envSentinelMaster  = "SWITCHYARD_REDIS_SENTINEL_MASTER"
 	envFailureMode     = "SWITCHYARD_REDIS_FAILURE_MODE"
+	envRedisNamespace  = "SWITCHYARD_REDIS_NAMESPACE"
 	envSchedulingMode  = "SWITCHYARD_SCHEDULING_MODE"
 	envMaxWait         = "SWITCHYARD_MAX_WAIT"
 	envMaxAttempts     = "SWITCHYARD_MAX_ATTEMPTS"
@@ -159,6 +162,9 @@ func (c Config) validateRedis(add func(name, format string, args ...any)) {
 	case FailOpen, FailClosed:
 	default:
 		add(envFailureMode, "must be %s or %s, got %q", FailOpen, FailClosed, c.RedisFailureMode)
+	}
+	if err := keyspace.Validate(c.RedisNamespace); err != nil {
+		add(envRedisNamespace, "%s", err.Error())
 	}
 	if c.RedisCluster && c.RedisSentinelMaster != "" {
 		add(envSentinelMaster, "cannot be combined with %s=true", envRedisCluster)

@@ -247,3 +247,22 @@ func TestValidateConfigBuiltInCode(t *testing.T) {
 		t.Errorf("Config{}.Validate() reported %d problems; want 17:\n%s", len(got), strings.Join(got, "\n"))
 	}
 }
+
+func TestRedisNamespaceValidated(t *testing.T) {
+	for _, tt := range []struct {
+		ns string
+		ok bool
+	}{{"", true}, {"team-a_1", true}, {strings.Repeat("n", 32), true}, {strings.Repeat("n", 33), false}, {"a}b", false}, {"a:b", false}} {
+		setEnv(t, map[string]string{"SWITCHYARD_REDIS_NAMESPACE": tt.ns, "SWITCHYARD_API_KEYS": "k1"})
+		c, err := Load()
+		if gotOK := err == nil; gotOK != tt.ok {
+			t.Errorf("SWITCHYARD_REDIS_NAMESPACE=%q: error %v; want success = %v", tt.ns, err, tt.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "SWITCHYARD_REDIS_NAMESPACE") {
+			t.Errorf("error %q does not name the setting", err)
+		}
+		if err == nil && c.RedisNamespace != tt.ns {
+			t.Errorf("RedisNamespace = %q; want %q", c.RedisNamespace, tt.ns)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	sykeys "github.com/switchyard-gw/switchyard/internal/keyspace"
 )
 
 //go:embed lua/fetch.lua
@@ -27,12 +29,7 @@ var invalidateSrc string
 // shared state and every script's KEYS hash to one Redis Cluster slot.
 type keyspace struct{ tag string }
 
-func newKeyspace(namespace string) keyspace {
-	if namespace == "" {
-		return keyspace{tag: "{sy}"}
-	}
-	return keyspace{tag: "{sy:" + namespace + "}"}
-}
+func newKeyspace(namespace string) keyspace { return keyspace{tag: sykeys.New(namespace).Tag()} }
 
 func (k keyspace) token(id string) string   { return k.tag + ":oauth:tok:" + id }
 func (k keyspace) lock(id string) string    { return k.tag + ":oauth:lock:" + id }

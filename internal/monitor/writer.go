@@ -9,18 +9,16 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-)
 
-// DefaultKey is the stream's key. It carries the scheduler's hash tag so the
-// whole shared state lives in one Redis Cluster slot.
-const DefaultKey = "{sy}:reqlog"
+	sykeys "github.com/switchyard-gw/switchyard/internal/keyspace"
+)
 
 // field is the stream entry's only field: the record as JSON.
 const field = "r"
 
 // Options tune the request log.
 type Options struct {
-	Key     string        // stream key; DefaultKey when empty
+	Key     string        // stream key; when empty "reqlog" under Namespace's hash tag
 	MaxLen  int64         // approximate cap of the stream (XADD MAXLEN ~); default 10000
 	Queue   int           // records waiting for the writer; default 4096
 	Batch   int           // records per pipelined write; default 256
@@ -31,11 +29,14 @@ type Options struct {
 	OnDrop func(n int)
 	// OnError is told about each failed batch write.
 	OnError func(err error)
+	// Namespace is the scheduler's: the stream carries its hash tag, so the
+	// whole shared state lives in one Redis Cluster slot.
+	Namespace string
 }
 
 func (o *Options) defaults() {
 	if o.Key == "" {
-		o.Key = DefaultKey
+		o.Key = sykeys.New(o.Namespace).Key("reqlog")
 	}
 	if o.MaxLen <= 0 {
 		o.MaxLen = 10000

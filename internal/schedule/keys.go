@@ -1,27 +1,15 @@
 package schedule
 
-import "strings"
+import sykeys "github.com/switchyard-gw/switchyard/internal/keyspace"
 
 // keyspace names every key the scheduler touches. All keys carry the same hash
-// tag, so each script's KEYS hash to one Redis Cluster slot.
-type keyspace struct{ tag string }
+// tag (the shared keyspace definition), so each script's KEYS hash to one
+// Redis Cluster slot.
+type keyspace struct{ space sykeys.Space }
 
-func newKeyspace(namespace string) keyspace {
-	if namespace == "" {
-		return keyspace{tag: "{sy}"}
-	}
-	return keyspace{tag: "{sy:" + namespace + "}"}
-}
+func newKeyspace(namespace string) keyspace { return keyspace{space: sykeys.New(namespace)} }
 
-func (k keyspace) join(parts ...string) string {
-	var b strings.Builder
-	b.WriteString(k.tag)
-	for _, p := range parts {
-		b.WriteByte(':')
-		b.WriteString(p)
-	}
-	return b.String()
-}
+func (k keyspace) join(parts ...string) string { return k.space.Key(parts...) }
 
 func (k keyspace) cfg() string                   { return k.join("cfg") }
 func (k keyspace) rr() string                    { return k.join("rr") }

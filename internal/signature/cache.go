@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	sykeys "github.com/switchyard-gw/switchyard/internal/keyspace"
 )
 
 // Limits of what is kept.
@@ -55,11 +57,7 @@ type Cache struct {
 
 // New returns a cache on rdb with the scheduler's namespace (same hash tag).
 func New(rdb redis.UniversalClient, namespace string) *Cache {
-	tag := "{sy}"
-	if namespace != "" {
-		tag = "{sy:" + namespace + "}"
-	}
-	return &Cache{rdb: rdb, tag: tag}
+	return &Cache{rdb: rdb, tag: sykeys.New(namespace).Tag()}
 }
 
 func (c *Cache) key(k Key) string {
