@@ -309,6 +309,10 @@ func (d *diffRun) selectOp(rep int) diffOp {
 			}
 		}
 	}
+	q.Grace = time.Duration(d.limit(0, 0, 100, 300)) * time.Millisecond
+	q.Waited = time.Duration(d.limit(0, 0, 50, 200)) * time.Millisecond
+	q.Deadline = time.Duration(d.limit(0, 0, 150, 1000)) * time.Millisecond
+	q.RetryTried = len(q.Attempted) > 0 && d.r.Intn(2) == 0
 	if name := d.pick(d.keys); name != "" {
 		d.nLease++
 		q.Key = KeyAdmission{Name: name, Lease: fmt.Sprintf("L%d", d.nLease), TTL: (3*diffSlot + diffSlot/2) * time.Millisecond,
@@ -317,7 +321,8 @@ func (d *diffRun) selectOp(rep int) diffOp {
 	return diffOp{kind: "select", replica: rep, desc: fmt.Sprintf("Acquire(%+v set %v)", q, c.Tiers),
 		run: func(ctx context.Context, s *Scheduler) (string, error) {
 			l, err := s.Acquire(ctx, q)
-			return fmt.Sprintf("%s acct=%q decision=%q wait=%v streak=%d limit=%+v", l.Status, l.Account, l.Decision, l.Wait, l.Streak, l.KeyLimit), err
+			return fmt.Sprintf("%s acct=%q decision=%q wait=%v streak=%d reason=%q limit=%+v",
+				l.Status, l.Account, l.Decision, l.Wait, l.Streak, l.Reason, l.KeyLimit), err
 		},
 		after: func(res string) {
 			if q.Key.Name != "" && q.Key.Limits.MaxInFlight > 0 && strings.HasPrefix(res, "ok ") {

@@ -154,6 +154,8 @@ type selection struct {
 	leaseMs int64
 	ttl     int64
 	window  int64
+	// triedCleared: the retry step gave the tried candidates back.
+	triedCleared bool
 }
 
 // acquire is select.lua.
@@ -190,19 +192,26 @@ func (b *memStore) acquire(_ context.Context, q Query, successes string) (Lease,
 			return s.chosen(f, "fixed"), nil
 		}
 	}
-	// 2./3. sticky session or last-used window, first attempt only
-	if s.mode != string(PerformanceFirst) && !q.Force {
+	// 2./3. sticky session or last-used window, first attempt only; in
+	// CacheFirst a later attempt also waits for the bound account when it
+	// failed on this very request and frees within max wait.
+	if s.mode != string(PerformanceFirst) && (!q.Force || (q.SessionID != "" && s.mode == string(CacheFirst))) {
 		if q.SessionID != "" {
 			if bound, ok := m.sessions[sessKey{q.Scope, q.SessionID, q.Group}]; ok && alive(bound.end, now) && c.has(bound.val) {
-				ok, u := s.eligible(bound.val)
+				ok, u := false, int64(0)
+				if !q.Force {
+					ok, u = s.eligible(bound.val)
+				} else if _, dis := m.disabled[bound.val]; !dis {
+					u, _ = s.coolingUntil(bound.val)
+				}
 				if ok {
 					return s.chosen(bound.val, "sticky"), nil
 				}
-				if s.mode == string(CacheFirst) && u > now && u-now <= maxWait {
+				if s.mode == string(CacheFirst) && u > now && s.mayWait(u-now, maxWait) {
 					return Lease{Status: StatusWait, Account: bound.val, Decision: "sticky", Wait: msDur(u - now)}, nil
 				}
 			}
-		} else if l, ok := m.last[lastKey{q.Scope, q.Group}]; ok && alive(l.end, now) && c.has(l.val) {
+		} else if l, ok := m.last[lastKey{q.Scope, q.Group}]; !q.Force && ok && alive(l.end, now) && c.has(l.val) {
 			if ok, _ := s.eligible(l.val); ok {
 				return s.chosen(l.val, "window"), nil
 			}
@@ -224,8 +233,22 @@ func (b *memStore) acquire(_ context.Context, q Query, successes string) (Lease,
 			}
 		}
 	}
-	// 5. nothing eligible: when does the soonest candidate free up?
-	soon := int64(-1)
+	// 5. every other account is out: after a transient failure, the accounts
+	// this request tried may serve again, the one tried first first.
+	if q.RetryTried {
+		for _, a := range q.Attempted {
+			if a == "" || !c.has(a) {
+				continue
+			}
+			if ok, _ := s.eligibleTried(a); ok {
+				return s.chosen(a, "retry"), nil
+			}
+		}
+		s.triedCleared = true // every tried candidate is no longer attempted
+	}
+	// 6. nothing eligible: when does the soonest candidate free up, and why
+	// does it cool? Wait for it within the grace (max wait in CacheFirst).
+	soon, why := int64(-1), field{}
 	for _, ids := range c.Tiers {
 		for _, a := range ids {
 			if s.attempted(a) {
@@ -234,15 +257,27 @@ func (b *memStore) acquire(_ context.Context, q Query, successes string) (Lease,
 			if _, dis := m.disabled[a]; dis {
 				continue
 			}
-			if u := s.coolingUntil(a); u > now && (soon < 0 || u < soon) {
-				soon = u
+			if u, f := s.coolingUntil(a); u > now && (soon < 0 || u < soon) {
+				soon, why = u, f
 			}
 		}
 	}
+	reason := ""
 	if soon > 0 {
 		soon -= now
+		var ok bool
+		if reason, ok = m.reasons[why]; !ok {
+			reason = "rate_limit"
+		}
+		limit := ms(q.Grace)
+		if s.mode == string(CacheFirst) && maxWait > limit {
+			limit = maxWait
+		}
+		if s.mayWait(soon, limit) {
+			return Lease{Status: StatusWait, Decision: "pool", Wait: msDur(soon)}, nil
+		}
 	}
-	return Lease{Status: StatusNone, Wait: msDur(soon)}, nil
+	return Lease{Status: StatusNone, Wait: msDur(soon), Reason: reason}, nil
 }
 
 // msDur is a script's wait_ms as a Lease wait (-1 stays -1).
@@ -327,7 +362,19 @@ func (s *selection) admission() (Lease, bool) {
 	return Lease{}, false
 }
 
+// mayWait tells whether a wait of w ms fits in limit, counting what the
+// request already waited, before its deadline.
+func (s *selection) mayWait(w, limit int64) bool {
+	if w <= 0 || ms(s.q.Waited)+w > limit {
+		return false
+	}
+	return s.q.Deadline <= 0 || w < ms(s.q.Deadline)
+}
+
 func (s *selection) attempted(acct string) bool {
+	if s.triedCleared && s.q.Candidates.has(acct) {
+		return false
+	}
 	for _, a := range s.q.Attempted {
 		if a == acct {
 			return true
@@ -336,12 +383,14 @@ func (s *selection) attempted(acct string) bool {
 	return false
 }
 
-func (s *selection) coolingUntil(acct string) int64 {
+// coolingUntil returns the end of the account's longest cooldown and the
+// reasons field that names it.
+func (s *selection) coolingUntil(acct string) (int64, field) {
 	a := s.gcool[acct]
 	if b := s.m.coolA[acct]; b > a {
-		return b
+		return b, field{acct, "*"}
 	}
-	return a
+	return a, field{acct, s.q.Group}
 }
 
 func (s *selection) quotaOK(acct string) bool {
@@ -360,10 +409,15 @@ func (s *selection) eligible(acct string) (bool, int64) {
 	if s.attempted(acct) {
 		return false, 0
 	}
+	return s.eligibleTried(acct)
+}
+
+// eligibleTried is eligible for an account no longer counted as attempted.
+func (s *selection) eligibleTried(acct string) (bool, int64) {
 	if _, dis := s.m.disabled[acct]; dis {
 		return false, 0
 	}
-	if u := s.coolingUntil(acct); u > s.now {
+	if u, _ := s.coolingUntil(acct); u > s.now {
 		return false, u
 	}
 	return s.quotaOK(acct), 0
