@@ -83,7 +83,7 @@ func TestFixedAccountDoesNotRebindSessions(t *testing.T) {
 }
 
 func TestBindingPerModelGroup(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		s := newSched(b, schedule.Options{})
 		// The main model and the side model are served by different accounts
 		// (another provider), as a Claude Code session's haiku calls may be.
@@ -131,7 +131,7 @@ func TestRepeatedShortHintsCool(t *testing.T) {
 }
 
 func TestCacheFirstWaitsForBoundAccountOnSameRequest(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{Mode: schedule.CacheFirst, MaxWait: 10 * time.Second})
 		c := cands("a", "b", "c")
@@ -173,7 +173,7 @@ func TestCacheFirstWaitsForBoundAccountOnSameRequest(t *testing.T) {
 }
 
 func TestSelectionDecidesPoolWaitAndRetries(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{})
 		c := cands("a", "b")
@@ -211,7 +211,7 @@ func TestSelectionDecidesPoolWaitAndRetries(t *testing.T) {
 }
 
 func TestNoneSaysWhyThePoolCools(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{})
 		c := cands("a", "b")
@@ -248,6 +248,7 @@ func (h *cmdRecorder) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	}
 }
 
+// The command count is the Redis stores' (the embedded one has no commands).
 func TestClearCooldownsIsOneScript(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
