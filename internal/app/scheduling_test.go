@@ -32,11 +32,16 @@ func schedAccounts() []acctSpec {
 // threeReplicas starts three gateways sharing one redis-server and one fake.
 func threeReplicas(t *testing.T, env map[string]string) []*harness {
 	t.Helper()
+	return threeReplicasWith(t, demoRoutes, env)
+}
+
+func threeReplicasWith(t *testing.T, routes string, env map[string]string) []*harness {
+	t.Helper()
 	redisURL := storetest.URL(storetest.StartRedis(t))
-	first := newHarness(t, harnessOpts{accounts: schedAccounts(), routes: demoRoutes, redisURL: redisURL, env: env})
+	first := newHarness(t, harnessOpts{accounts: schedAccounts(), routes: routes, redisURL: redisURL, env: env})
 	hs := []*harness{first}
 	for range 2 {
-		hs = append(hs, newHarness(t, harnessOpts{accounts: schedAccounts(), routes: demoRoutes, redisURL: redisURL, env: env,
+		hs = append(hs, newHarness(t, harnessOpts{accounts: schedAccounts(), routes: routes, redisURL: redisURL, env: env,
 			fake: first.fake, fakeURL: first.fakeURL}))
 	}
 	return hs
@@ -111,16 +116,7 @@ func TestFixedAccountLeavesSessionsBoundAcrossReplicas(t *testing.T) {
 // Defect 2: a Claude Code session whose haiku side requests go to another
 // provider keeps its main model's account (bindings are per model group).
 func TestSideRequestsKeepMainBindingAcrossReplicas(t *testing.T) {
-	routes := demoRoutes + "claude-haiku-4-5: gemini/gemini-2.5-flash\n"
-	redisURL := storetest.URL(storetest.StartRedis(t))
-	var hs []*harness
-	for i := range 3 {
-		o := harnessOpts{accounts: schedAccounts(), routes: routes, redisURL: redisURL}
-		if i > 0 {
-			o.fake, o.fakeURL = hs[0].fake, hs[0].fakeURL
-		}
-		hs = append(hs, newHarness(t, o))
-	}
+	hs := threeReplicasWith(t, demoRoutes+"claude-haiku-4-5: gemini/gemini-2.5-flash\n", nil)
 	body := func(model string) string {
 		return `{"model":"` + model + `","max_tokens":32,"metadata":{"user_id":"user_abc_account__session_5f0c2b1e-2222-4a6b-8c7d-0e1f2a3b4c5d"},` +
 			`"messages":[{"role":"user","content":"a conversation with side requests"}]}`
