@@ -61,7 +61,7 @@ func (r *report) micro() {
 func (r *report) selection(ms *BenchSet) {
 	r.p("### Scheduler selection (`schedule.Acquire`)")
 	r.p("")
-	r.p("One op is one `Acquire` on a pool of N pro-tier accounts. `sticky`: a session bound to a healthy account; `round_robin`: no session, PerformanceFirst; " +
+	r.p("One op is one `Acquire` on a pool of N pro-tier accounts. `sticky`: a session bound to a healthy account; `window`: no session, the client key's last-used account reused; `round_robin`: no session, PerformanceFirst; " +
 		"`none_all_cooling`: every account cools, so the script scans the whole pool for the soonest one (worst case, not a target). " +
 		"`embedded` is the in-process Go store (no Redis, the scheduler's store without `SWITCHYARD_REDIS_URL` and each replica's outage fallback); " +
 		"`redis-server` is a real Redis on loopback (one EVALSHA, the round trip included); `miniredis` runs the same Lua scripts (the test double).")
@@ -69,7 +69,7 @@ func (r *report) selection(ms *BenchSet) {
 	r.p("| store | path | N=10 | N=100 | N=1,000 | N=10,000 | 10k / 10 | B/op (10k) | allocs/op (10k) |")
 	r.p("|---|---|---|---|---|---|---|---|---|")
 	for _, store := range []string{"embedded", "redis-server", "miniredis"} {
-		for _, path := range []string{"sticky", "round_robin", "none_all_cooling"} {
+		for _, path := range []string{"sticky", "window", "round_robin", "none_all_cooling"} {
 			var cells []string
 			var lo, hi BenchStat
 			found := false

@@ -22,6 +22,7 @@ var benchPoolSizes = []int{10, 100, 1000, 10000}
 // on the embedded Go store (no round trip, a few map look-ups):
 //
 //   - sticky: a session already bound to a healthy account (the common case);
+//   - window: no session, the account last used by the client key reused;
 //   - round_robin: no session, PerformanceFirst, every account healthy;
 //   - none_all_cooling: every account cools, so the script scans the whole
 //     candidate set to find the soonest one (the worst case; not a target).
@@ -56,6 +57,11 @@ func BenchmarkAcquire(b *testing.B) {
 			for _, n := range benchPoolSizes {
 				b.Run(fmt.Sprintf("sticky/accounts=%d", n), func(b *testing.B) {
 					benchSticky(b, newS, n)
+				})
+			}
+			for _, n := range benchPoolSizes {
+				b.Run(fmt.Sprintf("window/accounts=%d", n), func(b *testing.B) {
+					benchWindow(b, newS, n)
 				})
 			}
 			for _, n := range benchPoolSizes {
@@ -110,6 +116,19 @@ func benchSticky(b *testing.B, newS schedFactory, n int) {
 	benchAcquire(b, s, q) // writes the candidate set and binds the session
 	if l := benchAcquire(b, s, q); l.Status != schedule.StatusOK || l.Decision != "sticky" {
 		b.Fatalf("got %+v; want an ok sticky lease", l)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		benchAcquire(b, s, q)
+	}
+}
+
+func benchWindow(b *testing.B, newS schedFactory, n int) {
+	s, _ := newS(b, schedule.Options{Mode: schedule.Balance})
+	q := schedule.Query{Group: "claude-sonnet-4-5", Scope: "kbench", Candidates: benchCandidates(n)}
+	benchAcquire(b, s, q) // writes the candidate set and opens the window
+	if l := benchAcquire(b, s, q); l.Status != schedule.StatusOK || l.Decision != "window" {
+		b.Fatalf("got %+v; want an ok window lease", l)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
