@@ -341,6 +341,7 @@ func (d *diffRun) reportOp(rep int) diffOp {
 		o.Reason = d.pick([]string{"rate_limit", "server_error", "auth"})
 		if d.r.Intn(2) == 0 {
 			o.Hint = d.ms(500)
+			o.ShortHint = d.r.Intn(3) == 0
 		}
 		o.Base, o.Cap, o.Tolerate = d.ms(150), d.ms(900), d.r.Intn(2)
 	}

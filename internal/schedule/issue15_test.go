@@ -104,7 +104,7 @@ func TestBindingPerModelGroup(t *testing.T) {
 }
 
 func TestRepeatedShortHintsCool(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newSched(b, schedule.Options{})
 		c := cands("a", "b")

@@ -42,12 +42,14 @@ func (b *memStore) report(_ context.Context, o Outcome) (time.Time, error) {
 	m.streaks[f] = streak
 	tolerated := int64(o.Tolerate)
 	dur := float64(ms(o.Hint))
-	if dur <= 0 && streak <= tolerated {
+	// A short hint counts like a failure without one: tolerated, then the
+	// longer of the hint and the escalating backoff.
+	if (dur <= 0 || o.ShortHint) && streak <= tolerated {
 		return time.Time{}, nil
 	}
-	if dur <= 0 {
+	if dur <= 0 || o.ShortHint {
 		exp := min(streak-1-tolerated, 20)
-		dur = min(float64(ms(o.Base))*math.Pow(2, float64(exp)), float64(ms(o.Cap)))
+		dur = max(dur, min(float64(ms(o.Base))*math.Pow(2, float64(exp)), float64(ms(o.Cap))))
 	}
 	until := now + int64(math.Floor(dur))
 	// ZADD GT after purging ended cooldowns: a longer running one is kept.
