@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -463,4 +464,28 @@ func formatStates(st map[string]*AccountState) string {
 		fmt.Fprintf(&b, "%s{dis=%v %q cool=%v quota=%v} ", id, a.Disabled, a.DisabledReason, cs, qs)
 	}
 	return b.String()
+}
+
+// TestDifferentialDrawsEveryField fails when Query, KeyAdmission, KeyLimits,
+// Outcome or Lease gain a field: the differential test must draw it (or
+// compare it) before the Go store can be trusted to follow the scripts on it.
+func TestDifferentialDrawsEveryField(t *testing.T) {
+	drawn := map[string]string{
+		"Query":        "Group Scope SessionID Candidates Attempted Force Key Grace Waited Deadline RetryTried",
+		"KeyAdmission": "Name Limits Lease TTL",
+		"KeyLimits":    "RPM TPM MaxInFlight DailyTokens",
+		"Outcome": "Account Group Scope SessionID Success Rebind CooldownScope Reason Hint Base Cap Tolerate ShortHint " +
+			"Quota QuotaKnown QuotaReset",
+		"Lease": "Status Account Decision Wait Streak Reason KeyLimit",
+	}
+	for _, v := range []any{Query{}, KeyAdmission{}, KeyLimits{}, Outcome{}, Lease{}} {
+		rt := reflect.TypeOf(v)
+		var names []string
+		for i := 0; i < rt.NumField(); i++ {
+			names = append(names, rt.Field(i).Name)
+		}
+		if got := strings.Join(names, " "); got != drawn[rt.Name()] {
+			t.Errorf("%s has fields %q; the differential test draws %q: draw the new ones in diffRun", rt.Name(), got, drawn[rt.Name()])
+		}
+	}
 }
