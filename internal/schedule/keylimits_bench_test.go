@@ -14,10 +14,23 @@ import (
 // selection on a real redis-server, in the same run: no key (the baseline),
 // a key that is only counted (usage today), and a key with every limit but
 // in-flight set (the limits are checked and counted in the same script).
+// BenchmarkKeyCheckEmbedded is the same on the embedded Go store.
 func BenchmarkKeyCheck(b *testing.B) {
 	addr := storetest.StartRedis(b)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	b.Cleanup(func() { rdb.Close() })
+	benchKeyCheck(b, func(b *testing.B) *schedule.Scheduler {
+		return benchScheduler(b, rdb, schedule.Options{Mode: schedule.Balance})
+	})
+}
+
+func BenchmarkKeyCheckEmbedded(b *testing.B) {
+	benchKeyCheck(b, func(*testing.B) *schedule.Scheduler {
+		return schedule.NewEmbedded(nil, schedule.Options{Mode: schedule.Balance})
+	})
+}
+
+func benchKeyCheck(b *testing.B, newS func(b *testing.B) *schedule.Scheduler) {
 	big := int64(math.MaxInt32)
 	for _, v := range []struct {
 		name string
@@ -28,7 +41,7 @@ func BenchmarkKeyCheck(b *testing.B) {
 		{"key_limits", schedule.KeyAdmission{Name: "bench-limits", Limits: schedule.KeyLimits{RPM: big, TPM: big, DailyTokens: big}}},
 	} {
 		b.Run(v.name, func(b *testing.B) {
-			s := benchScheduler(b, rdb, schedule.Options{Mode: schedule.Balance})
+			s := newS(b)
 			q := schedule.Query{Group: "claude-sonnet-4-5", Scope: "kbench", SessionID: "sid-0123456789abcdef", Candidates: benchCandidates(10), Key: v.key}
 			benchAcquire(b, s, q)
 			if l := benchAcquire(b, s, q); l.Status != schedule.StatusOK || l.Decision != "sticky" {
