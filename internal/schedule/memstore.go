@@ -296,12 +296,12 @@ func (m *MemStore) clearSuccesses(successes string) {
 		if line == "" {
 			continue
 		}
-		acct, group := line, ""
+		// "<account>|<group>": split at the last '|' (a line without one
+		// names no streak field of its own).
+		acct := line
 		if i := strings.LastIndexByte(line, '|'); i >= 0 {
-			acct, group = line[:i], line[i+1:]
-			delete(m.streaks, field{acct, group})
-		} else {
-			delete(m.streaks, field{line, ""})
+			acct = line[:i]
+			delete(m.streaks, field{acct, line[i+1:]})
 		}
 		delete(m.streaks, field{acct, "*"})
 	}
