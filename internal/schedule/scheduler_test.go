@@ -188,6 +188,9 @@ func TestAttemptedExcludedAndEscalation(t *testing.T) {
 		if b.Mini != nil {
 			b.Mini.FastForward(time.Second)
 		}
+		if b.Embedded != nil {
+			b.Embedded.Clock.FastForward(time.Second)
+		}
 		l = mustAcquire(t, s, schedule.Query{Group: "m", Candidates: c, Attempted: []string{"b"}})
 		if l.Streak != 1 || !schedule.NeedsReport(l, schedule.Outcome{Success: true}) {
 			t.Fatalf("got streak %d; want 1 and a success report needed", l.Streak)
