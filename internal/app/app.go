@@ -128,6 +128,10 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	catalog := dispatch.NewCatalog(pools, routes)
 	transport := upstream.NewTransport(upstream.Timeouts{Connect: cfg.ConnectTimeout, ResponseHeader: cfg.ResponseHeaderTimeout})
 	httpClient := &http.Client{Transport: obs.tel.Transport(transport)}
+	// Non-streaming calls may take a whole generation before their headers.
+	jsonTransport := transport.Clone()
+	jsonTransport.ResponseHeaderTimeout = cfg.JSONHeaderTimeout
+	jsonClient := &http.Client{Transport: obs.tel.Transport(jsonTransport)}
 	// OAuth access tokens are shared through the same store, under the scheduler's namespace.
 	// Tokens written to Redis are encrypted with SWITCHYARD_SECRETS_KEY; the embedded store keeps
 	// them in this process's memory only, so plain text is fine there.
@@ -141,7 +145,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	tokens := credential.NewStore(st.Client, credential.Options{HTTP: httpClient, Log: log, Keys: secrets, Namespace: cfg.RedisNamespace})
 	ca := newCodeAssist(st.Client, httpClient, tokens, sched, log, env.Version, cfg.RedisNamespace)
 	catalog.Tiers = ca // codeassist accounts are ranked by the tier Code Assist names
-	up := &upstream.Client{HTTP: httpClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version, CodeAssist: ca}
+	up := &upstream.Client{HTTP: httpClient, JSON: jsonClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version, CodeAssist: ca}
 	disp := &dispatch.Dispatcher{
 		Router: catalog, Sched: resilient, Upstream: up, Log: log, Tokens: tokens, Disabler: sched, Observer: obs.observer,
 		// Thinking signatures are shared like the rest, under the same hash tag.

@@ -140,6 +140,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		"SWITCHYARD_FIRST_EVENT_TIMEOUT":     "2s",
 		"SWITCHYARD_STREAM_IDLE_TIMEOUT":     "2s",
 		"SWITCHYARD_RESPONSE_HEADER_TIMEOUT": "3s",
+		"SWITCHYARD_JSON_HEADER_TIMEOUT":     "3s",
 		"SWITCHYARD_RATE_LIMIT_GRACE":        "3s",
 		"SWITCHYARD_SHUTDOWN_GRACE":          "5s",
 		"SWITCHYARD_LOG_LEVEL":               "debug",

@@ -69,8 +69,10 @@ func TestResponsesQuotaErrorEventFailsOver(t *testing.T) {
 	}
 	// Both accounts out of quota: a JSON client gets the provider's status
 	// and message, and is told a retry cannot help.
+	// (A JSON request stays JSON upstream: OpenAI answers it with a 429.)
 	h.fake.ClearFaults()
-	h.fake.AddFault(fakeupstream.Fault{Provider: "openai", Kind: fakeupstream.KindRawStream, Body: recordedQuotaFailure})
+	h.fake.AddFault(fakeupstream.Fault{Provider: "openai", Kind: fakeupstream.KindStatus, Status: 429,
+		Body: `{"error":{"message":"` + quotaMsg + `","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}`})
 	_, _ = h.adminDo("DELETE", "/admin/rate-limits", "")
 	resp, body := h.do("POST", "/v1/responses", `{"model":"gpt-4o","input":"hello"}`, map[string]string{"Authorization": "Bearer " + clientKey})
 	if resp.StatusCode != http.StatusTooManyRequests {

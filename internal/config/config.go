@@ -167,6 +167,11 @@ type Config struct {
 	// after the request was sent. Default 120s.
 	ResponseHeaderTimeout time.Duration `envconfig:"SWITCHYARD_RESPONSE_HEADER_TIMEOUT" default:"120s"`
 
+	// JSONHeaderTimeout bounds the wait for the response headers of a
+	// non-streaming upstream call, which come only when the whole answer is
+	// generated. Default 5m.
+	JSONHeaderTimeout time.Duration `envconfig:"SWITCHYARD_JSON_HEADER_TIMEOUT" default:"5m"`
+
 	// FirstEventTimeout bounds the wait for the first meaningful stream event;
 	// a timeout there is a failed attempt that can still be retried.
 	// Default 60s.
@@ -241,6 +246,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("log_format", c.LogFormat),
 		slog.Duration("connect_timeout", c.ConnectTimeout),
 		slog.Duration("response_header_timeout", c.ResponseHeaderTimeout),
+		slog.Duration("json_header_timeout", c.JSONHeaderTimeout),
 		slog.Duration("first_event_timeout", c.FirstEventTimeout),
 		slog.Duration("stream_idle_timeout", c.IdleTimeout),
 		slog.Duration("request_timeout", c.RequestTimeout),

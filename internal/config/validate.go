@@ -106,6 +106,7 @@ func (c Config) validate(keysFileOK bool) []*settingError {
 		{"SWITCHYARD_CONNECT_TIMEOUT", c.ConnectTimeout},
 		{"SWITCHYARD_RESPONSE_HEADER_TIMEOUT", c.ResponseHeaderTimeout},
 		{"SWITCHYARD_FIRST_EVENT_TIMEOUT", c.FirstEventTimeout},
+		{"SWITCHYARD_JSON_HEADER_TIMEOUT", c.JSONHeaderTimeout},
 		{"SWITCHYARD_STREAM_IDLE_TIMEOUT", c.IdleTimeout},
 		{"SWITCHYARD_REQUEST_TIMEOUT", c.RequestTimeout},
 		{"SWITCHYARD_KEEPALIVE_INTERVAL", c.KeepAliveInterval},

@@ -226,7 +226,7 @@ func TestValidateConfigBuiltInCode(t *testing.T) {
 		ListenAddr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", RedisFailureMode: FailOpen,
 		SchedulingMode: "performancefirst", MaxWait: 0, StickyTTL: time.Hour, LastUsedWindow: time.Minute,
 		MaxAttempts: 1, MaxBodyBytes: MiB, LogLevel: "warn", LogFormat: "text",
-		ConnectTimeout: time.Second, ResponseHeaderTimeout: time.Second, FirstEventTimeout: time.Second,
+		ConnectTimeout: time.Second, ResponseHeaderTimeout: time.Second, FirstEventTimeout: time.Second, JSONHeaderTimeout: time.Second,
 		IdleTimeout: time.Second, RequestTimeout: time.Second, KeepAliveInterval: time.Second,
 		ShutdownGrace: time.Second,
 	}
@@ -243,8 +243,8 @@ func TestValidateConfigBuiltInCode(t *testing.T) {
 	if len(got) < len(wantFirst) || !slices.Equal(got[:len(wantFirst)], wantFirst) {
 		t.Errorf("Config{}.Validate() lines = %q; want them to start with %q", got, wantFirst)
 	}
-	if len(got) != 17 {
-		t.Errorf("Config{}.Validate() reported %d problems; want 17:\n%s", len(got), strings.Join(got, "\n"))
+	if len(got) != 18 {
+		t.Errorf("Config{}.Validate() reported %d problems; want 18:\n%s", len(got), strings.Join(got, "\n"))
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/tidwall/sjson"
-
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/protocol/anthropic"
 	"github.com/switchyard-gw/switchyard/internal/protocol/gemini"
@@ -26,11 +24,8 @@ type dialect struct {
 	cleanEOF func(sawFinish bool) bool
 	// scan learns usage, model and finish reasons from an answer or event.
 	scan func(data []byte, a *llm.Answer)
-	// streamBody turns a non-streaming request into a streaming one, and
-	// newCollector rebuilds the JSON answer from the events: upstream calls
-	// stream whenever the provider can, so a failure during the stream is
-	// still just another attempt for a non-streaming client.
-	streamBody   func(body []byte) ([]byte, error)
+	// newCollector rebuilds the JSON answer from the events of a translated
+	// call (which always streams) for a non-streaming client.
 	newCollector func() collector
 }
 
@@ -38,16 +33,6 @@ type dialect struct {
 type collector interface {
 	Add(data []byte)
 	JSON() ([]byte, error)
-}
-
-func setStream(body []byte) ([]byte, error) { return sjson.SetBytes(body, "stream", true) }
-
-func setStreamWithUsage(body []byte) ([]byte, error) {
-	b, err := sjson.SetBytes(body, "stream", true)
-	if err != nil {
-		return nil, err
-	}
-	return sjson.SetBytes(b, "stream_options.include_usage", true)
 }
 
 func keepBody(body []byte, _ string) ([]byte, error) { return body, nil }
@@ -58,22 +43,22 @@ func dialectFor(p llm.Protocol) dialect {
 		return dialect{
 			errorBody: anthropic.ErrorBody, streamError: anthropic.StreamError, keepAlive: anthropic.KeepAlive(),
 			classify: sse.ClassifyAnthropic, rewrite: anthropic.RewriteModel, scan: anthropic.ScanAnswer,
-			streamBody: setStream, newCollector: func() collector { return &anthropic.Collector{} },
-			cleanEOF: func(bool) bool { return false },
+			newCollector: func() collector { return &anthropic.Collector{} },
+			cleanEOF:     func(bool) bool { return false },
 		}
 	case llm.Gemini:
 		return dialect{
 			errorBody: gemini.ErrorBody, streamError: gemini.StreamError,
 			classify: sse.ClassifyGemini, rewrite: keepBody, scan: gemini.ScanAnswer,
-			streamBody: func(b []byte) ([]byte, error) { return b, nil }, newCollector: func() collector { return &gemini.Collector{} },
-			cleanEOF: func(sawFinish bool) bool { return sawFinish },
+			newCollector: func() collector { return &gemini.Collector{} },
+			cleanEOF:     func(sawFinish bool) bool { return sawFinish },
 		}
 	}
 	return dialect{
 		errorBody: openai.ErrorBody, streamError: openai.StreamError, keepAlive: openai.KeepAlive(),
 		classify: sse.ClassifyOpenAI, rewrite: openai.RewriteModel, scan: openai.ScanAnswer,
-		streamBody: setStreamWithUsage, newCollector: func() collector { return &openai.Collector{} },
-		cleanEOF: func(bool) bool { return false },
+		newCollector: func() collector { return &openai.Collector{} },
+		cleanEOF:     func(bool) bool { return false },
 	}
 }
 
@@ -84,8 +69,8 @@ func clientDialect(p llm.Protocol, op upstream.Op) dialect {
 		return dialect{
 			errorBody: responses.ErrorBody, streamError: responses.StreamError, keepAlive: responses.KeepAlive(),
 			classify: sse.ClassifyResponses, rewrite: openai.RewriteModel, scan: openai.ScanAnswer,
-			streamBody: setStream, newCollector: func() collector { return &responses.Collector{} },
-			cleanEOF: func(bool) bool { return false },
+			newCollector: func() collector { return &responses.Collector{} },
+			cleanEOF:     func(bool) bool { return false },
 		}
 	}
 	return dialectFor(p)

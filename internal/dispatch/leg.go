@@ -35,7 +35,6 @@ type legs struct {
 	mapped string
 	cl     dialect
 	fast   *upstream.Call
-	fastC  bool
 	canon  *llm.Request
 	bodies map[string][]byte // translated bodies by bodyKey
 }
@@ -54,18 +53,12 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 				return nil, llm.Errorf(llm.KindInvalidRequest, "cannot set the model in the request body")
 			}
 			body = dropForeignSignatures(req.Protocol, body)
+			// Same protocol: a JSON request stays JSON and its answer is
+			// relayed byte for byte, fields the gateway does not know included.
 			call := upstream.Call{Op: req.Op, Model: ls.mapped, Stream: req.Stream, Body: body, Header: req.Header, Beta: req.Beta, Session: req.SessionID}
-			ls.fastC = !req.Stream && req.Op != upstream.OpCountTokens
-			if ls.fastC {
-				if sb, err := ls.cl.streamBody(body); err == nil {
-					call.Stream, call.Body = true, sb
-				} else {
-					ls.fastC = false
-				}
-			}
 			ls.fast = &call
 		}
-		return &leg{call: *ls.fast, up: ls.cl, cl: ls.cl, conv: &conveyor{}, collect: ls.fastC, provider: req.Protocol}, nil
+		return &leg{call: *ls.fast, up: ls.cl, cl: ls.cl, conv: &conveyor{}, provider: req.Protocol}, nil
 	}
 	if ls.canon == nil {
 		r, e := clientCodecFor(req.Protocol, req.Op).decode(req.Body)

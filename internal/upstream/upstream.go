@@ -54,7 +54,11 @@ type CodeAssist interface {
 
 // Client sends calls. Build it once; it is safe for concurrent use.
 type Client struct {
-	HTTP       *http.Client
+	HTTP *http.Client
+	// JSON sends non-streaming calls (nil: HTTP). Its transport waits longer
+	// for response headers: a long generation answered as one JSON body
+	// sends no header before it is done.
+	JSON       *http.Client
 	Tokens     Tokens
 	UserAgent  string
 	CodeAssist CodeAssist // nil: codeassist accounts cannot be used
@@ -123,7 +127,11 @@ func (c *Client) Send(ctx context.Context, a *account.Account, call Call) (*http
 			h.Add("anthropic-beta", b)
 		}
 	}
-	resp, err := c.HTTP.Do(req)
+	hc := c.HTTP
+	if !call.Stream && c.JSON != nil {
+		hc = c.JSON
+	}
+	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("send to %s: %w", a.Provider, redactURL(err))
 	}
