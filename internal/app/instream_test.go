@@ -178,3 +178,31 @@ func TestRefusalWithoutContentIsAnAnswer(t *testing.T) {
 		}
 	}
 }
+
+// A JSON request on its own protocol stays JSON upstream, and the answer
+// reaches the client byte for byte, fields the gateway does not know included.
+func TestSameProtocolJSONAnswerIsRelayedByteForByte(t *testing.T) {
+	h := newHarness(t, harnessOpts{routes: demoRoutes})
+	for _, c := range []struct {
+		provider, path, body, answer string
+		hdr                          map[string]string
+	}{
+		{"openai", "/v1/chat/completions", `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`,
+			`{"id":"chatcmpl-x","object":"chat.completion","created":1,"model":"gpt-4o-2024-08-06","service_tier":"default","system_fingerprint":"fp_1","choices":[{"index":0,"message":{"role":"assistant","content":"Hi.","refusal":null,"annotations":[]},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5},"future_field":{"a":[1,2]}}`,
+			map[string]string{"Authorization": "Bearer " + clientKey}},
+		{"anthropic", "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":20,"messages":[{"role":"user","content":"hi"}]}`,
+			`{"id":"msg_x","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"Hi."}],"stop_reason":"end_turn","stop_sequence":null,"stop_details":{"type":"end_turn"},"context_management":{"applied_edits":[]},"usage":{"input_tokens":3,"output_tokens":2,"service_tier":"standard"}}`,
+			map[string]string{"x-api-key": clientKey, "anthropic-version": "2023-06-01"}},
+	} {
+		h.fake.ClearFaults()
+		h.fake.AddFault(fakeupstream.Fault{Provider: c.provider, Kind: fakeupstream.KindStatus, Status: 200, Body: c.answer})
+		resp, out := h.do("POST", c.path, c.body, c.hdr)
+		if resp.StatusCode != 200 || out != c.answer {
+			t.Fatalf("%s: %d\n got %s\nwant %s", c.provider, resp.StatusCode, out, c.answer)
+		}
+		last := h.fake.Requests()[len(h.fake.Requests())-1]
+		if strings.Contains(string(last.Body), `"stream":true`) {
+			t.Fatalf("%s: a JSON request was sent upstream as a stream: %s", c.provider, last.Body)
+		}
+	}
+}
