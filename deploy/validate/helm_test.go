@@ -484,3 +484,18 @@ func TestHelmNotes(t *testing.T) {
 		}
 	}
 }
+
+// TestHelmAcceptsEveryAccountKind: the schema takes every account the gateway
+// takes: codeassist accounts (OAuth without token_url, an optional project)
+// and per-account capability overrides.
+func TestHelmAcceptsEveryAccountKind(t *testing.T) {
+	t.Parallel()
+	values := `accounts:
+  pool:
+    - {id: ca-1, provider: codeassist, project: my-proj-123, oauth: {client_id: cid, client_secret: cs, refresh_token: "${RT}"}}
+    - {id: oa-1, provider: openai, api_key: k, capabilities: {reasoning: true, sampling: false}}
+`
+	if _, err := helmTemplate(t, "-f", valuesFile(t, values)); err != nil {
+		t.Fatalf("helm template refused a codeassist account: %v", err)
+	}
+}
