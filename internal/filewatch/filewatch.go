@@ -16,10 +16,15 @@ type File struct {
 	path string
 
 	mu   sync.Mutex
-	info os.FileInfo
-	sum  [32]byte
-	seen bool
+	info  os.FileInfo
+	sum   [32]byte
+	seen  bool
+	polls int
 }
+
+// forceReadEvery makes every n-th call read the file even when its stat looks
+// unchanged: an in-place edit may keep both size and modification time.
+const forceReadEvery = 10
 
 // New watches path; nothing is read until the first Changed.
 func New(path string) *File { return &File{path: path} }
@@ -37,7 +42,8 @@ func (f *File) Changed() (data []byte, changed bool, err error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.seen && info.Size() == f.info.Size() && info.ModTime().Equal(f.info.ModTime()) {
+	f.polls++
+	if f.seen && info.Size() == f.info.Size() && info.ModTime().Equal(f.info.ModTime()) && f.polls%forceReadEvery != 0 {
 		return nil, false, nil
 	}
 	data, err = os.ReadFile(f.path)
