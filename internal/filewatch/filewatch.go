@@ -15,7 +15,7 @@ import (
 type File struct {
 	path string
 
-	mu   sync.Mutex
+	mu    sync.Mutex
 	info  os.FileInfo
 	sum   [32]byte
 	seen  bool
