@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchyard-gw/switchyard/internal/fakeupstream"
 	"github.com/switchyard-gw/switchyard/internal/monitor"
+	"github.com/switchyard-gw/switchyard/internal/store/storetest"
 	"github.com/switchyard-gw/switchyard/internal/telemetry/telemetrytest"
 )
 
@@ -41,7 +42,9 @@ func spanAttr(s sdktrace.ReadOnlySpan, key string) string {
 // one CLIENT span per upstream attempt below it, carrying the accounts, the
 // mapped model and why the first attempt was retried.
 func TestTraceOfRotatedRequest(t *testing.T) {
-	h, rec := newTracedHarness(t, harnessOpts{})
+	// On a real Redis, so that the store's spans show up in the trace (the
+	// embedded store schedules in process, without Redis commands).
+	h, rec := newTracedHarness(t, harnessOpts{redisURL: storetest.URL(storetest.StartRedis(t))})
 	h.fake.AddFault(fakeupstream.Fault{Provider: "openai", Times: 1, Kind: "status", Status: 500})
 	const clientTrace = "0af7651916cd43dd8448eb211c80319c"
 	hdr := map[string]string{"Authorization": "Bearer " + clientKey, "X-Request-Id": "req-trace-1",
