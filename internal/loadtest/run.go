@@ -217,7 +217,7 @@ func (r *runner) startSetups(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.setups = append(r.setups, &setup{SetupInfo: SetupInfo{Name: "gw-embedded", Desc: "1 gateway, embedded store (miniredis)", Gateways: 1},
+	r.setups = append(r.setups, &setup{SetupInfo: SetupInfo{Name: "gw-embedded", Desc: "1 gateway, embedded store (in process)", Gateways: 1},
 		gws: []*proc{emb}, target: r.gatewayTarget([]*proc{emb}, clientModel)})
 
 	if rd1, err := r.startRedis(1); err != nil {
