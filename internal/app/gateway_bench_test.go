@@ -21,9 +21,9 @@ import (
 
 const gwbClientKey = "sy-bench-client-key"
 
-// gwbUpstream answers every Messages call with a short canned stream and the
-// rate-limit headers Anthropic sends on every response. The gateway streams
-// upstream also for non-streaming clients and collects the answer.
+// gwbUpstream answers every Messages call with a short canned stream (or, for
+// a JSON request, the same answer as one JSON body) and the rate-limit
+// headers Anthropic sends on every response.
 func gwbUpstream() http.HandlerFunc {
 	var b strings.Builder
 	add := func(name, data string) { fmt.Fprintf(&b, "event: %s\ndata: %s\n\n", name, data) }
@@ -36,10 +36,20 @@ func gwbUpstream() http.HandlerFunc {
 	add("message_delta", `{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":12}}`)
 	add("message_stop", `{"type":"message_stop"}`)
 	stream := []byte(b.String())
+	answer := []byte(`{"id":"msg_01","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[{"type":"text","text":"Hello from the bench upstream. You said hello."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":33,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":12}}`)
 	reset := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	return func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
+		body, _ := io.ReadAll(r.Body)
 		h := w.Header()
+		if !bytes.Contains(body, []byte(`"stream":true`)) {
+			h.Set("Content-Type", "application/json")
+			h.Set("anthropic-ratelimit-requests-limit", "1000")
+			h.Set("anthropic-ratelimit-requests-remaining", "999")
+			h.Set("anthropic-ratelimit-requests-reset", reset)
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write(answer)
+			return
+		}
 		h.Set("Content-Type", "text/event-stream")
 		h.Set("anthropic-ratelimit-requests-limit", "1000")
 		h.Set("anthropic-ratelimit-requests-remaining", "999")

@@ -446,7 +446,7 @@ func (r *report) headlines() {
 					fmtNs(lo.Median["ns/op"]), fmtNs(hi.Median["ns/op"]), hi.Median["ns/op"]/lo.Median["ns/op"])
 			}
 		}
-		if lo, ok := r.in.Micro.Find("BenchmarkAcquire/miniredis/sticky/accounts=10"); ok {
+		if lo, ok := r.in.Micro.Find("BenchmarkAcquire/embedded/sticky/accounts=10"); ok {
 			r.p("- **Selection** on the embedded store (sticky, 10 accounts): %s and %s allocated per call.", fmtNs(lo.Median["ns/op"]), fmtBytes(int64(lo.Median["B/op"])))
 		}
 	}
