@@ -43,6 +43,12 @@ type keyUsageView struct {
 	Tokens   int64 `json:"tokens"`
 }
 
+// createdKey answers POST /admin/keys.
+type createdKey struct {
+	KeyView
+	Key string `json:"key"`
+}
+
 type shadowView struct {
 	Name   string `json:"name"`
 	Source string `json:"source"`
@@ -114,7 +120,9 @@ func (h *handlers) createKey(c *gin.Context) {
 		h.keyError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"key": keyView(k, schedule.KeyUsage{}), "secret": secret})
+	// CONTRACT: {"name", "key": the secret, shown this once}, with the
+	// key's view beside them.
+	c.JSON(http.StatusCreated, createdKey{KeyView: keyView(k, schedule.KeyUsage{}), Key: secret})
 }
 
 func (h *handlers) patchKey(c *gin.Context) {

@@ -107,12 +107,11 @@ func TestKeysFileAllowListsAndReload(t *testing.T) {
 	}
 }
 
+// keyAnswer is the answer to POST /admin/keys: {"name", "key": the secret, …}.
 type keyAnswer struct {
-	Key struct {
-		Name        string `json:"name"`
-		Fingerprint string `json:"fingerprint"`
-	} `json:"key"`
-	Secret string `json:"secret"`
+	Name        string `json:"name"`
+	Fingerprint string `json:"fingerprint"`
+	Secret      string `json:"key"`
 }
 
 func createKey(t *testing.T, h *harness, spec string) keyAnswer {

@@ -265,10 +265,10 @@ export function createKeysPage({ admin }) {
     if (showErrors(CREATE_IDS, errors || {}, createMessage)) return;
     secretBox.hidden = true;
     const ok = await act(`Creating ${spec.name}`, () => admin.createKey(spec), (list, res) => {
-      byId('key-secret-name').textContent = res.key.name;
-      byId('key-secret-value').value = res.secret;
+      byId('key-secret-name').textContent = res.name;
+      byId('key-secret-value').value = res.key;
       secretBox.hidden = false;
-      return `${res.key.name} is created. Copy its secret now: it is not shown again.`;
+      return `${res.name} is created. Copy its secret now: it is not shown again.`;
     }, createMessage);
     if (ok) {
       for (const id of Object.values(CREATE_IDS)) byId(id).value = '';
