@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchyard-gw/switchyard/internal/fakeupstream"
 	"github.com/switchyard-gw/switchyard/internal/store/storetest"
 )
 
@@ -240,5 +241,37 @@ func TestKeyLimitsAcrossThreeReplicas(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A key's in-flight limit holds even when its requests share a client-chosen
+// request id, and a finished request gives its slot back.
+func TestKeyInFlightLimit(t *testing.T) {
+	h := newHarness(t, harnessOpts{routes: demoRoutes})
+	k := createKey(t, h, `{"name":"one-at-a-time","max_in_flight":1}`)
+	h.fake.AddFault(fakeupstream.Fault{Provider: "openai", Times: 1, Kind: fakeupstream.KindLatency, Delay: fakeupstream.Duration(time.Second)})
+	hdr := map[string]string{"Authorization": "Bearer " + k.Secret, "X-Request-Id": "same-id"}
+	body := `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`
+	first := make(chan int, 1)
+	go func() { r, _ := h.do("POST", "/v1/chat/completions", body, hdr); first <- r.StatusCode }()
+	// Wait until the first request is admitted (counted in today's usage).
+	if _, ok := eventually(900*time.Millisecond, func() bool {
+		_, list := h.adminDo("GET", "/admin/keys", "")
+		return strings.Contains(list, `"name":"one-at-a-time"`) && strings.Contains(list, `"usage_today":{"requests":1`)
+	}); !ok {
+		t.Fatal("the first request was not admitted")
+	}
+	second, _ := h.do("POST", "/v1/chat/completions", body, hdr)
+	if second.StatusCode != 429 {
+		t.Fatalf("a second request while one is in flight: %d; want 429", second.StatusCode)
+	}
+	if second.Header.Get("x-ratelimit-limit-concurrent-requests") != "1" {
+		t.Errorf("429 headers %v", second.Header)
+	}
+	if st := <-first; st != 200 {
+		t.Fatalf("the request in flight: %d", st)
+	}
+	if _, ok := eventually(2*time.Second, func() bool { r, _ := h.do("POST", "/v1/chat/completions", body, hdr); return r.StatusCode == 200 }); !ok {
+		t.Fatal("the slot was not given back after the request ended")
 	}
 }

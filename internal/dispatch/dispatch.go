@@ -184,10 +184,11 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 	ls := newLegs(req, rt.Mapped, cl)
 
 	adm := d.admission(req)
+	lease := adm.Lease // pick clears adm once the request is admitted
 	if adm.Name != "" {
 		defer func() {
 			if adm.Name == "" { // admitted: the selection cleared the request
-				d.Sched.ReleaseKey(req.KeyName, leaseOf(req), res.Answer.Usage.InputTokens+res.Answer.Usage.OutputTokens)
+				d.Sched.ReleaseKey(req.KeyName, lease, res.Answer.Usage.InputTokens+res.Answer.Usage.OutputTokens)
 			}
 		}()
 	}

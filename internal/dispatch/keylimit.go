@@ -1,6 +1,7 @@
 package dispatch
 
 import (
+	"math/rand/v2"
 	"strconv"
 	"time"
 
@@ -21,13 +22,14 @@ func (d *Dispatcher) admission(req *Request) schedule.KeyAdmission {
 	return schedule.KeyAdmission{Name: req.KeyName, Limits: req.KeyLimits, Lease: leaseOf(req), TTL: ttl}
 }
 
-// leaseOf is the in-flight member of a request: its id when the key limits
-// requests in flight, else none.
+// leaseOf is the in-flight member of a request when the key limits requests
+// in flight, else none. The request id may come from the client, so a random
+// suffix keeps two requests that share one id from sharing one lease.
 func leaseOf(req *Request) string {
 	if req.KeyLimits.MaxInFlight <= 0 {
 		return ""
 	}
-	return req.RequestID
+	return req.RequestID + "." + strconv.FormatUint(rand.Uint64(), 36)
 }
 
 // keyLimitError is the 429 of a client key over a limit, with the
