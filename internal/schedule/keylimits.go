@@ -80,10 +80,40 @@ func (s *Scheduler) FlushKeyDebits(ctx context.Context) error {
 	batch := s.debits.pending
 	s.debits.pending = nil
 	s.debits.mu.Unlock()
+	batch = mergeReleases(batch)
 	if len(batch) == 0 {
 		return nil
 	}
 	return s.be.debitKeys(ctx, batch)
+}
+
+// mergeReleases folds the releases of one flush per key: the tokens of a
+// key are debited once, on its first lease (or alone when it has none), and
+// a release with neither tokens nor a lease is dropped. A busy key then costs
+// one script call per flush, not one per request.
+func mergeReleases(batch []keyRelease) []keyRelease {
+	tokens := map[string]int64{}
+	var order []string
+	for _, r := range batch {
+		if _, seen := tokens[r.name]; !seen {
+			order = append(order, r.name)
+		}
+		tokens[r.name] += r.tokens
+	}
+	out := batch[:0:0]
+	for _, name := range order {
+		t := tokens[name]
+		for _, r := range batch {
+			if r.name == name && r.lease != "" {
+				out = append(out, keyRelease{name: name, lease: r.lease, tokens: t})
+				t = 0
+			}
+		}
+		if t > 0 {
+			out = append(out, keyRelease{name: name, tokens: t})
+		}
+	}
+	return out
 }
 
 // debitKeys runs debit.lua for each release, in one pipeline.
