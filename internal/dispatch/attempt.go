@@ -41,9 +41,9 @@ type tryResult struct {
 	firstData [][]byte
 	// brokenMsg is set when a committed stream ended with an error event.
 	brokenMsg string
-	// secrets are the attempt's credentials, scrubbed from any upstream
-	// error text before it can reach the client.
-	secrets []string
+	// sent is the request the upstream answered; its credentials are
+	// scrubbed from upstream error text (see scrub), only when there is some.
+	sent *http.Request
 }
 
 // errorBodyLimit bounds how much of an upstream error body is read.
@@ -65,12 +65,12 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, lg *leg) *tryR
 		return tr
 	}
 	tr.resp = resp
-	tr.secrets = secretsOf(a, resp.Request)
+	tr.sent = resp.Request
 	tr.obs.status = resp.StatusCode
 	tr.quota = quotaFromHeaders(resp.Header, time.Now())
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		tr.body, _ = io.ReadAll(io.LimitReader(resp.Body, errorBodyLimit))
-		tr.body = scrubSecrets(tr.body, tr.secrets)
+		tr.body = tr.scrub(tr.body)
 		tr.obs.hint = retry.ParseHint(resp.StatusCode, resp.Header, tr.body, time.Now())
 		tr.obs.signature = retry.IsSignatureError(resp.StatusCode, tr.body)
 		tr.errMsg = fmt.Sprintf("upstream %s answered %d", a.Provider, resp.StatusCode)
@@ -151,7 +151,7 @@ func (d *Dispatcher) peek(ctx context.Context, tr *tryResult) {
 				p.next()
 				continue
 			case sse.KindError:
-				tr.body = scrubSecrets(append([]byte(nil), it.ev.Data...), tr.secrets)
+				tr.body = tr.scrub(append([]byte(nil), it.ev.Data...))
 				tr.obs.status = inBandStatus(tr.body)
 				tr.obs.hint = retry.ParseHint(tr.obs.status, http.Header{}, tr.body, time.Now())
 				tr.errMsg = fmt.Sprintf("upstream %s: error event before any content", tr.acct.Provider)

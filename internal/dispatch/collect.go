@@ -68,7 +68,7 @@ func (d *Dispatcher) collect(ctx context.Context, tr *tryResult) {
 				p.next()
 				continue
 			case sse.KindError:
-				tr.body = scrubSecrets(append([]byte(nil), it.ev.Data...), tr.secrets)
+				tr.body = tr.scrub(append([]byte(nil), it.ev.Data...))
 				tr.obs.status = inBandStatus(tr.body)
 				tr.obs.hint = retry.ParseHint(tr.obs.status, http.Header{}, tr.body, time.Now())
 				tr.errMsg = fmt.Sprintf("upstream %s: error event in the stream", tr.acct.Provider)

@@ -154,7 +154,7 @@ func (tr *tryResult) relay(ctx context.Context, w http.ResponseWriter, pol Polic
 			}
 			up.scan(it.ev.Data, &tr.answer)
 			if kind == sse.KindError {
-				it.ev.Data = scrubSecrets(it.ev.Data, tr.secrets)
+				it.ev.Data = tr.scrub(it.ev.Data)
 				tr.brokenMsg = "upstream sent an error event mid-stream"
 				if tr.leg.translated {
 					// The provider's error event, said in the client's

@@ -62,3 +62,10 @@ func replaceAll(b []byte, s string) []byte {
 	}
 	return bytes.ReplaceAll(b, []byte(s), []byte(redacted))
 }
+
+// scrub removes the attempt's credentials from upstream error text. The
+// credentials are gathered here, on the error path, so a successful attempt
+// pays nothing for it.
+func (tr *tryResult) scrub(b []byte) []byte {
+	return scrubSecrets(b, secretsOf(tr.acct, tr.sent))
+}
