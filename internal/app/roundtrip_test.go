@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -38,13 +39,16 @@ func TestHealthyStickyRequestCostsOneRoundTrip(t *testing.T) {
 	for i := 0; i < 2; i++ { // warm-up: candidate set, binding, first quota report
 		h.do("POST", "/v1/messages", body, anthHdr)
 	}
-	before := scriptCalls()
+	before, start := scriptCalls(), time.Now()
 	for i := 0; i < 20; i++ {
 		if resp, out := h.do("POST", "/v1/messages", body, anthHdr); resp.StatusCode != 200 {
 			t.Fatalf("status %d: %s", resp.StatusCode, out)
 		}
 	}
-	if got := scriptCalls() - before; got != 20 {
-		t.Fatalf("20 healthy sticky requests made %d script calls; want 20 (one each)", got)
+	// Besides one selection per request, the client key's usage is written
+	// off the request path: at most one debit per key per 100 ms flush.
+	flushes := int64(time.Since(start)/(100*time.Millisecond)) + 1
+	if got := scriptCalls() - before; got < 20 || got > 20+flushes {
+		t.Fatalf("20 healthy sticky requests made %d script calls; want 20 (one each) plus at most %d background debits", got, flushes)
 	}
 }
