@@ -214,13 +214,29 @@ func TestClusterRedisOutageLosesNoRequest(t *testing.T) {
 	if bad.Load() != 0 || total.Load() < 20 {
 		t.Fatalf("%d of %d requests failed across a Redis outage; want none", bad.Load(), total.Load())
 	}
-	// Back on the shared store: a fixed account set through one replica holds on the other.
-	if st, out := c.on(0).adminDo("PUT", "/admin/fixed-account", `{"account_id":"oa-2"}`); st != 200 {
-		t.Fatalf("admin after recovery: %d %s", st, out)
+	// Back on the shared store (each replica notices on its next health
+	// probe): a fixed account set through one replica holds on the other.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st, out := c.on(0).adminDo("PUT", "/admin/fixed-account", `{"account_id":"oa-2"}`)
+		if st == 200 {
+			break
+		}
+		if st != http.StatusServiceUnavailable || time.Now().After(deadline) {
+			t.Fatalf("admin after recovery: %d %s", st, out)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	resp, _ := c.on(1).do("POST", "/v1/chat/completions", oaiJSON, oaiHdr)
-	if got := resp.Header.Get("X-Account-Email"); got != "oa-2@example.com" {
-		t.Fatalf("after recovery replica 1 served %s; want the fixed account", got)
+	for {
+		resp, _ := c.on(1).do("POST", "/v1/chat/completions", oaiJSON, oaiHdr)
+		got := resp.Header.Get("X-Account-Email")
+		if got == "oa-2@example.com" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after recovery replica 1 served %s; want the fixed account", got)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 

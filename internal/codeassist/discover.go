@@ -171,6 +171,9 @@ func (s *Service) discoverAndStore(ctx context.Context, a *account.Account, fp s
 	if err != nil {
 		return Info{}, err
 	}
+	// This replica schedules by what it learned before anyone can read it
+	// from the shared store (the admin view reads the store).
+	s.remember(a.ID, fp, info)
 	key := s.keys.info(a.ID)
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, key)
