@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchyard-gw/switchyard/internal/monitor"
+	"github.com/switchyard-gw/switchyard/internal/store"
 	"github.com/switchyard-gw/switchyard/internal/store/storetest"
 )
 
@@ -130,6 +131,54 @@ func TestStreamIsCapped(t *testing.T) {
 			t.Errorf("stream holds %d records; want about 50", n)
 		}
 	})
+}
+
+// The embedded store is reached through synchronous in-memory pipes: a
+// batch of hundreds of records (a busy replica's, or the queue after a
+// slow write) is written whole, not stuck until the write times out and
+// then dropped; and a burst is written in few calls.
+func TestEmbeddedStoreTakesWholeBatches(t *testing.T) {
+	st, err := store.OpenEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var dropped, writes atomic.Int64
+	st.Client.AddHook(countHook{&writes})
+	l := monitor.New(st.Client, monitor.Options{Key: "{sy}:reqlog-pipe", Timeout: time.Second,
+		OnDrop: func(n int) { dropped.Add(int64(n)) }})
+	for i := 0; i < 600; i++ {
+		l.Add(entry(i))
+	}
+	closeLog(t, l)
+	n, err := st.Client.XLen(context.Background(), "{sy}:reqlog-pipe").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 600 || dropped.Load() != 0 {
+		t.Errorf("stream holds %d records, %d dropped; want 600, none", n, dropped.Load())
+	}
+	// 600 records in batches of at most 256: a handful of calls, not 600.
+	if w := writes.Load(); w > 10 {
+		t.Errorf("%d store calls for 600 records; want one per batch", w)
+	}
+}
+
+// countHook counts the commands sent (a pipeline counts each).
+type countHook struct{ n *atomic.Int64 }
+
+func (h countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (h countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
 }
 
 // A store that never answers: the writer blocks, the queue fills, and every

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -16,15 +17,27 @@ import (
 // field is the stream entry's only field: the record as JSON.
 const field = "r"
 
+//go:embed append.lua
+var appendSrc string
+
+// appendScript appends one batch of records in one call (append.lua).
+var appendScript = redis.NewScript(appendSrc)
+
 // Options tune the request log.
 type Options struct {
 	Key     string        // stream key; when empty "reqlog" under Namespace's hash tag
 	MaxLen  int64         // approximate cap of the stream (XADD MAXLEN ~); default 10000
 	Queue   int           // records waiting for the writer; default 4096
-	Batch   int           // records per pipelined write; default 256
+	Batch   int           // records per write (one script call); default 256
 	Timeout time.Duration // bound on one batch write; default 2s
-	Replica string        // written into every record (host name)
-	Log     *slog.Logger  // write failures, once per failure streak; nil: discard
+	// Every is the shortest time between two writes (default 50ms): a
+	// record queued on an idle log is written at once, a busy log writes
+	// what queued meanwhile in one batch, so a replica costs the store at
+	// most one call per period rather than one per request. Close writes
+	// what is queued without waiting.
+	Every   time.Duration
+	Replica string       // written into every record (host name)
+	Log     *slog.Logger // write failures, once per failure streak; nil: discard
 	// OnDrop is told how many records were lost (queue full, or a failed write).
 	OnDrop func(n int)
 	// OnError is told about each failed batch write.
@@ -49,6 +62,9 @@ func (o *Options) defaults() {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = 2 * time.Second
+	}
+	if o.Every <= 0 {
+		o.Every = 50 * time.Millisecond
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -107,20 +123,35 @@ func (l *Log) Close(ctx context.Context) error {
 }
 
 // write is the one background writer: it takes whatever is queued (up to a
-// batch) and writes it in one pipelined round trip.
+// batch) and writes it in one call, at most once per Options.Every.
 func (l *Log) write() {
 	defer close(l.done)
 	batch := make([]*Entry, 0, l.o.Batch)
 	failing := false
+	var last time.Time
+	wait := time.NewTimer(time.Hour)
+	wait.Stop()
 	for {
 		var first *Entry
 		select {
 		case first = <-l.queue:
 		case <-l.stop:
-			l.drain(batch, &failing)
+			l.drain(batch[:0], &failing)
 			return
 		}
+		if d := l.o.Every - time.Since(last); d > 0 {
+			// Written lately: let the records of this period gather.
+			wait.Reset(d)
+			select {
+			case <-wait.C:
+			case <-l.stop:
+				wait.Stop()
+				l.drain(append(batch[:0], first), &failing)
+				return
+			}
+		}
 		batch = l.fill(append(batch[:0], first))
+		last = time.Now()
 		l.flush(batch, &failing)
 	}
 }
@@ -138,36 +169,38 @@ func (l *Log) fill(batch []*Entry) []*Entry {
 	return batch
 }
 
-// drain writes everything still queued at Close.
+// drain writes everything still queued at Close (batch holds records
+// already taken from the queue).
 func (l *Log) drain(batch []*Entry, failing *bool) {
 	for {
-		batch = l.fill(batch[:0])
+		batch = l.fill(batch)
 		if len(batch) == 0 {
 			return
 		}
 		l.flush(batch, failing)
+		batch = batch[:0]
 	}
 }
 
 func (l *Log) flush(batch []*Entry, failing *bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), l.o.Timeout)
 	defer cancel()
-	pipe := l.rdb.Pipeline()
-	n := 0
+	args := make([]any, 2, 2+len(batch))
+	args[0], args[1] = l.o.MaxLen, field
 	for _, e := range batch {
 		e.trim()
 		b, err := json.Marshal(e)
 		if err != nil {
 			continue
 		}
-		pipe.XAdd(ctx, &redis.XAddArgs{Stream: l.o.Key, MaxLen: l.o.MaxLen, Approx: true, Values: []any{field, b}})
-		n++
+		args = append(args, b)
 	}
 	clear(batch) // let the records go
+	n := len(args) - 2
 	if n == 0 {
 		return
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := appendScript.Run(ctx, l.rdb, []string{l.o.Key}, args...).Err(); err != nil {
 		l.o.OnError(err)
 		l.o.OnDrop(n)
 		if !*failing {

@@ -1,0 +1,19 @@
+-- append.lua: append a batch of request log records to the capped stream.
+--
+-- KEYS[1] the request log stream
+--
+-- ARGV[1] approximate cap of the stream (MAXLEN ~), ARGV[2] the field name
+-- ARGV[3..] the records, one JSON document each, oldest first
+--
+-- Reply: the number of records appended.
+--
+-- One script call per batch: a busy replica costs the store one command and
+-- one round trip per flush instead of one XADD per request, and a store
+-- reached through a synchronous in-memory pipe (the embedded one) is never
+-- sent a pipeline whose replies it must write before it reads the rest.
+
+for i = 3, #ARGV do
+  redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[i])
+end
+redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[1])
+return #ARGV - 2
