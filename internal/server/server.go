@@ -56,6 +56,17 @@ type Options struct {
 	CaptureBytes int
 	// InFlight caps the requests served at once, in all and per client key.
 	InFlight InFlightLimits
+	// Errors writes an error in a client protocol's envelope.
+	Errors ErrorWriter
+}
+
+// ErrorWriter writes an error response in a client protocol's envelope.
+type ErrorWriter interface {
+	WriteError(w http.ResponseWriter, p llm.Protocol, e *llm.Error)
+}
+
+func (s *Server) writeError(w http.ResponseWriter, p llm.Protocol, e *llm.Error) {
+	s.opts.Errors.WriteError(w, p, e)
 }
 
 // Record describes one served client request for logs and the request log.
@@ -117,10 +128,10 @@ func New(o Options) *Server {
 	ge.GET("/v1beta/models/:model", s.geminiGetModel)
 	e.NoRoute(func(c *gin.Context) {
 		p := guessProtocol(c.Request)
-		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindNotFound, "no route for %s %s", clip(c.Request.Method, 16), clip(c.Request.URL.Path, 256)))
+		s.writeError(c.Writer, p, llm.Errorf(llm.KindNotFound, "no route for %s %s", clip(c.Request.Method, 16), clip(c.Request.URL.Path, 256)))
 	})
 	e.NoMethod(func(c *gin.Context) {
-		dispatch.WriteError(c.Writer, guessProtocol(c.Request), llm.Errorf(llm.KindNotFound, "no route for %s %s", clip(c.Request.Method, 16), clip(c.Request.URL.Path, 256)))
+		s.writeError(c.Writer, guessProtocol(c.Request), llm.Errorf(llm.KindNotFound, "no route for %s %s", clip(c.Request.Method, 16), clip(c.Request.URL.Path, 256)))
 	})
 	return s
 }
@@ -174,7 +185,7 @@ func (s *Server) recoverer(c *gin.Context) {
 			}
 			s.opts.Log.Error("panic serving request", slog.Any("panic", v), slog.String("path", c.FullPath()))
 			if !c.Writer.Written() {
-				dispatch.WriteError(c.Writer, guessProtocol(c.Request), llm.Errorf(llm.KindServer, "internal error"))
+				s.writeError(c.Writer, guessProtocol(c.Request), llm.Errorf(llm.KindServer, "internal error"))
 			}
 			c.Abort()
 		}
@@ -186,7 +197,7 @@ func (s *Server) auth(p llm.Protocol) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		k, e := s.authenticate(c.Request)
 		if e != nil {
-			dispatch.WriteError(c.Writer, p, e)
+			s.writeError(c.Writer, p, e)
 			c.Abort()
 			return
 		}
@@ -238,13 +249,13 @@ func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 	if (ct != "" || s.opts.Keys.Current().Open()) && !jsonMediaType(ct) {
 		// Without client keys a JSON content type is required: browsers
 		// send the other types cross-origin without asking first.
-		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindUnsupportedType, "content type %q is not supported; send application/json", trimCT(ct)))
+		s.writeError(c.Writer, p, llm.Errorf(llm.KindUnsupportedType, "content type %q is not supported; send application/json", trimCT(ct)))
 		return nil, false
 	}
 	limit := s.opts.MaxBodyBytes
 	if r.ContentLength > limit {
 		c.Header("Connection", "close")
-		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindTooLarge, "request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit))
+		s.writeError(c.Writer, p, llm.Errorf(llm.KindTooLarge, "request body of %d bytes exceeds the limit of %d bytes", r.ContentLength, limit))
 		return nil, false
 	}
 	// A client that trickles its body must not hold a connection forever.
@@ -256,18 +267,18 @@ func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			c.Header("Connection", "close")
-			dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindTooLarge, "request body exceeds the limit of %d bytes", limit))
+			s.writeError(c.Writer, p, llm.Errorf(llm.KindTooLarge, "request body exceeds the limit of %d bytes", limit))
 			return nil, false
 		}
-		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindInvalidRequest, "could not read the request body"))
+		s.writeError(c.Writer, p, llm.Errorf(llm.KindInvalidRequest, "could not read the request body"))
 		return nil, false
 	}
 	if len(body) == 0 {
-		dispatch.WriteError(c.Writer, p, llm.Errorf(llm.KindInvalidRequest, "request body is empty"))
+		s.writeError(c.Writer, p, llm.Errorf(llm.KindInvalidRequest, "request body is empty"))
 		return nil, false
 	}
 	if e := checkDepth(body); e != nil {
-		dispatch.WriteError(c.Writer, p, e)
+		s.writeError(c.Writer, p, e)
 		return nil, false
 	}
 	return body, true
@@ -300,12 +311,12 @@ func guessProtocol(r *http.Request) llm.Protocol {
 // serve runs the dispatcher and records the request.
 func (s *Server) serve(c *gin.Context, req *dispatch.Request, route string) {
 	if e := checkModel(req.Model); e != nil {
-		dispatch.WriteError(c.Writer, req.Protocol, e)
+		s.writeError(c.Writer, req.Protocol, e)
 		return
 	}
 	k := KeyOf(c)
 	if k != nil && !k.Allows(req.Model) {
-		dispatch.WriteError(c.Writer, req.Protocol, llm.Errorf(llm.KindPermission,
+		s.writeError(c.Writer, req.Protocol, llm.Errorf(llm.KindPermission,
 			"model %q is not allowed for client key %q (its allow-list: %s)", req.Model, k.Name, k.AllowList()))
 		return
 	}
@@ -331,10 +342,30 @@ func (s *Server) serve(c *gin.Context, req *dispatch.Request, route string) {
 	}
 }
 
+// slowRequest is the duration from which a served request is logged at
+// info even when it went well.
+const slowRequest = 10 * time.Second
+
+// requestLevel is the level of a request's log line: a healthy request (an
+// answer below 400 on the first attempt, without error, faster than
+// slowRequest) is logged at debug, so the default info level writes no line
+// per healthy request (SWITCHYARD_LOG_LEVEL=debug shows them; the request log
+// and the metrics keep every request); other requests at info, server
+// errors at warn.
+func requestLevel(rec *Record) slog.Level {
+	switch res := &rec.Result; {
+	case res.Status >= 500:
+		return slog.LevelWarn
+	case res.Status >= 400 || res.Status == 0 || len(res.Attempts) > 1 || res.Error != "" || rec.Duration >= slowRequest:
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
+}
+
 func (s *Server) logRequest(ctx context.Context, rec Record) {
-	lvl := slog.LevelInfo
-	if rec.Result.Status >= 500 {
-		lvl = slog.LevelWarn
+	lvl := requestLevel(&rec)
+	if !s.opts.Log.Enabled(ctx, lvl) {
+		return
 	}
 	s.opts.Log.LogAttrs(ctx, lvl, "request",
 		slog.String("request_id", rec.RequestID),
