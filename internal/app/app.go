@@ -125,7 +125,9 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		obs.capture = capture
 	}
 
+	protocols := Protocols()
 	catalog := dispatch.NewCatalog(pools, routes)
+	catalog.Protocols = protocols
 	transport := upstream.NewTransport(upstream.Timeouts{Connect: cfg.ConnectTimeout, ResponseHeader: cfg.ResponseHeaderTimeout})
 	httpClient := &http.Client{Transport: obs.tel.Transport(transport)}
 	// Non-streaming calls may take a whole generation before their headers.
@@ -148,6 +150,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	up := &upstream.Client{HTTP: httpClient, JSON: jsonClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version, CodeAssist: ca}
 	disp := &dispatch.Dispatcher{
 		Router: catalog, Sched: resilient, Upstream: up, Log: log, Tokens: tokens, Disabler: sched, Observer: obs.observer,
+		Protocols: protocols,
 		// Thinking signatures are shared like the rest, under the same hash tag.
 		Signatures: signature.New(st.Client, cfg.RedisNamespace),
 		Policy: dispatch.Policy{
@@ -168,6 +171,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		Models: &modelList{pools: pools, routes: routes}, Health: health, Log: log,
 		Observe: obs.observe, Middleware: obs.middleware(), CaptureBytes: capture,
 		InFlight: server.InFlightLimits{Global: int64(cfg.MaxInFlight), PerKey: int64(cfg.MaxInFlightPerKey)},
+		Errors:   protocols,
 	})
 	adm := admin.New(admin.Options{Key: cfg.AdminKey, Sched: adminSched, Pool: pools.Current, Log: log,
 		Metrics: obs.metrics.Handler(), Extra: obs.adminRoutes, InFlight: obs.observer.InFlight,

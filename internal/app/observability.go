@@ -102,7 +102,7 @@ func (o *observability) observe(ctx context.Context, rec server.Record) {
 		e := requestEntry(ctx, &rec)
 		if o.capture > 0 {
 			e.RequestBody = monitor.Capture(rec.RequestBody, o.capture)
-			e.ResponseBody = monitor.Capture(rec.Result.ResponseSample, o.capture)
+			e.ResponseBody = monitor.Capture(rec.Result.AnswerSample, o.capture)
 		}
 		o.reqlog.Add(e)
 	}

@@ -36,13 +36,13 @@ const reasonInvalidGrant retry.Reason = "invalid_grant"
 // refresh token refused with invalid_grant disables the account everywhere
 // and rotates without a cooldown (the account is out of the pool anyway); if
 // it cannot be disabled, the table's cooldown stands.
-func (d *Dispatcher) authOutcome(ctx context.Context, a *account.Account, tr *tryResult, v verdict, reauthed *bool) verdict {
+func (d *Dispatcher) authOutcome(ctx context.Context, a *account.Account, at *attempt, v verdict, reauthed *bool) verdict {
 	if a.OAuth == nil {
 		return v
 	}
 	switch {
-	case errors.Is(tr.err, credential.ErrInvalidGrant):
-		tr.errMsg = fmt.Sprintf("upstream %s: account credentials revoked", a.Provider)
+	case errors.Is(at.err, credential.ErrInvalidGrant):
+		at.errMsg = fmt.Sprintf("upstream %s: account credentials revoked", a.Provider)
 		v.reason = reasonInvalidGrant
 		if d.Disabler == nil {
 			return v
@@ -57,7 +57,7 @@ func (d *Dispatcher) authOutcome(ctx context.Context, a *account.Account, tr *tr
 		}
 		d.Log.LogAttrs(ctx, slog.LevelWarn, "account disabled: refresh token revoked or expired", slog.String("account", a.ID))
 		return verdict{action: actRotate, reason: reasonInvalidGrant}
-	case v.action == actRotate && tr.obs.status == 401 && tr.obs.fail == failNone && !*reauthed && d.Tokens != nil:
+	case v.action == actRotate && at.obs.status == 401 && at.obs.fail == failNone && !*reauthed && d.Tokens != nil:
 		*reauthed = true
 		if err := d.Tokens.Invalidate(ctx, a); err != nil {
 			d.Log.LogAttrs(ctx, slog.LevelWarn, "invalidate access token", slog.String("account", a.ID), slog.String("error", err.Error()))

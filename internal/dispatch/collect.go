@@ -2,28 +2,28 @@ package dispatch
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"time"
 
-	"github.com/switchyard-gw/switchyard/internal/retry"
+	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/sse"
 )
 
 // collect reads a peeked stream to its end and turns it into the protocol's
 // JSON answer for a non-streaming client. Nothing has been written to the
 // client yet, so a stream that breaks here is just another failed attempt.
-func (d *Dispatcher) collect(ctx context.Context, tr *tryResult) {
-	up := tr.leg.up
-	c := tr.leg.cl.newCollector()
+func (d *Dispatcher) collect(ctx context.Context, at *attempt) {
+	c := at.leg.cl.NewCollector()
 	var size int64
-	for _, data := range tr.firstData {
+	for _, data := range at.firstData {
 		c.Add(data)
 		size += int64(len(data))
 	}
-	tr.firstData = nil
+	at.firstData = nil
+	if at.ended {
+		at.finishCollect(c)
+		return
+	}
 	add := func(_ string, data []byte) {
 		size += int64(len(data))
 		c.Add(data)
@@ -32,90 +32,59 @@ func (d *Dispatcher) collect(ctx context.Context, tr *tryResult) {
 	if limit <= 0 {
 		limit = 64 << 20
 	}
-	if tr.ended {
-		tr.finishCollect(c)
-		return
-	}
-	finished := tr.finished
-	idle := time.NewTimer(d.Policy.IdleTimeout)
-	defer idle.Stop()
-	p := tr.stream
 	fail := func(k failKind, msg string) {
-		tr.obs.fail = k
-		tr.errMsg = fmt.Sprintf("upstream %s: %s", tr.acct.Provider, msg)
+		at.obs.fail = k
+		at.errMsg = fmt.Sprintf("upstream %s: %s", at.acct.Provider, msg)
 	}
+	s := at.events
+	s.expect(d.Policy.IdleTimeout, true)
 	for {
-		select {
-		case <-ctx.Done():
+		st := s.next(ctx, nil)
+		switch st.end {
+		case stepCanceled:
 			fail(failTimeout, "request ended while collecting the answer")
 			return
-		case <-idle.C:
+		case stepTimeout:
 			fail(failTimeout, "stream went silent past the idle timeout")
 			return
-		case it := <-p.events:
-			if it.err != nil {
-				if errors.Is(it.err, io.EOF) && up.cleanEOF(finished) {
-					tr.finishCollect(c)
-					return
-				}
-				fail(failPeek, "stream ended before its final event")
-				return
-			}
-			resetTimer(idle, d.Policy.IdleTimeout)
-			kind := up.classify(it.ev)
-			switch kind {
-			case sse.KindSkip:
-				p.next()
-				continue
-			case sse.KindError:
-				tr.body = tr.scrub(append([]byte(nil), it.ev.Data...))
-				tr.obs.status = inBandStatus(tr.body)
-				tr.obs.hint = retry.ParseHint(tr.obs.status, http.Header{}, tr.body, time.Now())
-				tr.errMsg = fmt.Sprintf("upstream %s: error event in the stream", tr.acct.Provider)
-				p.next()
-				return
-			}
-			if sse.GeminiFinished(it.ev) {
-				finished = true
-			}
-			up.scan(it.ev.Data, &tr.answer)
-			err := tr.leg.conv.convey(it.ev, add)
-			p.next()
-			if err != nil {
-				fail(failBadBody, "stream event not understood")
-				return
-			}
-			if size > limit {
-				fail(failBadBody, "answer exceeds the response size limit")
-				return
-			}
-			if kind == sse.KindDone {
-				tr.finishCollect(c)
-				return
-			}
+		case stepEnded:
+			at.finishCollect(c)
+			return
+		case stepCut:
+			fail(failPeek, "stream ended before its final event")
+			return
+		}
+		switch st.kind {
+		case sse.KindSkip:
+			continue
+		case sse.KindError:
+			at.inBand(st.ev.Data, "error event in the stream")
+			return
+		}
+		if err := at.leg.conv.convey(st.ev, add); err != nil {
+			fail(failBadBody, "stream event not understood")
+			return
+		}
+		if size > limit {
+			fail(failBadBody, "answer exceeds the response size limit")
+			return
+		}
+		if st.kind == sse.KindDone {
+			at.finishCollect(c)
+			return
 		}
 	}
 }
 
-func (tr *tryResult) finishCollect(c collector) {
+func (at *attempt) finishCollect(c llm.Collector) {
 	body, err := c.JSON()
 	if err != nil {
-		tr.obs.fail = failBadBody
-		tr.errMsg = fmt.Sprintf("upstream %s: could not assemble the answer", tr.acct.Provider)
+		at.obs.fail = failBadBody
+		at.errMsg = fmt.Sprintf("upstream %s: could not assemble the answer", at.acct.Provider)
 		return
 	}
-	tr.body = body
-	tr.stream.stop()
-	tr.stream = nil
-	tr.obs.status = http.StatusOK
-}
-
-func resetTimer(t *time.Timer, d time.Duration) {
-	if !t.Stop() {
-		select {
-		case <-t.C:
-		default:
-		}
-	}
-	t.Reset(d)
+	at.body = body
+	at.events.stop()
+	at.events = nil
+	at.obs.status = http.StatusOK
 }

@@ -94,6 +94,11 @@ type Dispatcher struct {
 	Disabler Disabler
 	// Signatures keeps thinking signatures across protocols (nil: none).
 	Signatures Signatures
+	// Protocols are the wire protocols clients and accounts speak.
+	Protocols *Protocols
+	// Sleep waits d unless ctx ends first and reports whether the full time
+	// passed (nil: a timer). Tests inject one to run waits instantly.
+	Sleep func(ctx context.Context, d time.Duration) bool
 
 	quotaSeen sync.Map // "<account>|<group>" -> time.Time of the last quota report
 }
@@ -127,7 +132,7 @@ type Request struct {
 	Header    http.Header
 	Beta      bool
 	RequestID string
-	// IncludeUsage: an OpenAI chat client asked for the final usage chunk.
+	// IncludeUsage: the client asked for a final usage chunk (stream_options).
 	IncludeUsage bool
 	// KeyName names the client key (its usage and limits); KeyLimits are
 	// checked atomically with the first selection.
@@ -154,10 +159,10 @@ type Result struct {
 	Attempts []Attempt
 	TTFB     time.Duration // until the answer was committed to the client
 	Answer   llm.Answer
-	// ResponseSample is the start of the answer (JSON, or the first stream
+	// AnswerSample is the start of the answer (JSON, or the first stream
 	// event), only when Policy.CaptureBytes > 0.
-	ResponseSample []byte
-	Error          string
+	AnswerSample []byte
+	Error        string
 }
 
 // Serve runs the loop for one request and writes the answer to w.
@@ -168,8 +173,14 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		ctx, cancel = context.WithTimeout(ctx, d.Policy.RequestTimeout)
 		defer cancel()
 	}
-	cl := clientDialect(req.Protocol, req.Op)
 	res := Result{}
+	cl, ok := d.Protocols.Client(req.Protocol, req.Op)
+	if !ok {
+		e := llm.Errorf(llm.KindServer, "the gateway does not speak this protocol")
+		writeError(w, plainEnvelope{}, e)
+		res.Status, res.Error = e.Status, e.Message
+		return res
+	}
 	fail := func(e *llm.Error) Result {
 		writeError(w, cl, e)
 		res.Status, res.Error = e.Status, e.Message
@@ -195,7 +206,7 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 	var (
 		attempted []string
 		pinned    *account.Account // next attempt stays on this account (short hint, repair)
-		last      *tryResult
+		last      *attempt
 		repaired  bool
 		waited    time.Duration // total time spent waiting for accounts
 		reauthed  bool          // an OAuth 401 already dropped the token and retried
@@ -225,44 +236,44 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		t0 := time.Now()
 		actx, end := d.observe(ctx, AttemptInfo{N: n, Protocol: req.Protocol, Op: req.Op, Account: acct, Decision: lease.Decision,
 			Requested: req.Model, Mapped: rt.Mapped, SessionID: req.SessionID, Stream: req.Stream})
-		tr := d.try(actx, acct, lg)
-		v := d.authOutcome(ctx, acct, tr, classify(tr.obs), &reauthed)
+		at := d.try(actx, acct, lg)
+		v := d.authOutcome(ctx, acct, at, classify(at.obs), &reauthed)
 		res.Attempts = append(res.Attempts, Attempt{
-			Account: acct.ID, Email: acct.Email, Decision: lease.Decision, Status: tr.obs.status,
+			Account: acct.ID, Email: acct.Email, Decision: lease.Decision, Status: at.obs.status,
 			Outcome: v.action.String(), Reason: string(v.reason), Duration: time.Since(t0),
 		})
 		if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) && v.action != actSucceed {
 			// The client went away: not the account's fault, nothing to write.
-			tr.close()
+			at.close()
 			end(AttemptEnd{Status: 499, Outcome: "client_gone", Error: "client disconnected"})
 			res.Status, res.Error = 499, "client disconnected"
 			return res
 		}
-		d.report(ctx, req, rt, acct, lease, v, tr, n > 0)
+		d.report(ctx, req, rt, acct, lease, v, at, n > 0)
 		if v.action != actSucceed {
-			d.logFailure(ctx, req, n, tr, v)
-			end(AttemptEnd{Status: tr.obs.status, Outcome: v.action.String(), Reason: string(v.reason), Error: tr.errMsg})
+			d.logFailure(ctx, req, n, at, v)
+			end(AttemptEnd{Status: at.obs.status, Outcome: v.action.String(), Reason: string(v.reason), Error: at.errMsg})
 		}
 		switch v.action {
 		case actSucceed:
 			res.TTFB = time.Since(start)
 			if n := d.Policy.CaptureBytes; n > 0 {
-				sample := tr.body
-				if tr.stream != nil {
-					sample = tr.first
+				sample := at.body
+				if at.events != nil {
+					sample = at.first
 				}
-				res.ResponseSample = append([]byte(nil), sample[:min(n+1, len(sample))]...)
+				res.AnswerSample = append([]byte(nil), sample[:min(n+1, len(sample))]...)
 			}
-			res.Status = tr.relay(ctx, w, d.Policy)
-			res.Answer = tr.answer
+			res.Status = at.relay(ctx, w, d.Policy)
+			res.Answer = at.answer
 			d.saveSignatures(ctx, lg.conv.sigs)
-			if tr.brokenMsg != "" {
-				res.Error = tr.brokenMsg
+			if at.brokenMsg != "" {
+				res.Error = at.brokenMsg
 			}
-			end(AttemptEnd{Status: res.Status, Outcome: v.action.String(), Answer: tr.answer, Error: tr.brokenMsg})
+			end(AttemptEnd{Status: res.Status, Outcome: v.action.String(), Answer: at.answer, Error: at.brokenMsg})
 			return res
 		case actPassThrough:
-			res.Status = tr.passThrough(w)
+			res.Status = at.passThrough(w)
 			return res
 		case actSameAccount:
 			if v.shortHint && shortOnce {
@@ -272,19 +283,20 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 			shortOnce = shortOnce || v.shortHint
 			pinned = acct
 		case actRepair:
-			if repaired || !canRepair(lg.provider) {
-				res.Status = tr.passThrough(w)
+			// Once per request, and only when the body had something to
+			// repair; otherwise the provider's refusal is the client's.
+			fixed, ok := lg.up.RepairSignatures(lg.call.Body)
+			if repaired || !ok {
+				res.Status = at.passThrough(w)
 				return res
 			}
 			repaired, pinned = true, acct
-			if fixedBody, ok := repairBody(lg.provider, lg.call.Body); ok {
-				ls.repaired(lg, fixedBody)
-			}
+			ls.repaired(lg, fixed)
 		}
-		tr.close()
-		last = tr
+		at.close()
+		last = at
 		if n+1 < d.Policy.MaxAttempts && v.sleep > 0 {
-			if !sleepCtx(ctx, v.sleep) {
+			if !d.sleep(ctx, v.sleep) {
 				break
 			}
 		}
@@ -304,18 +316,18 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 // and not only the reason class. The cause is the transport error, without
 // URLs or credentials; an upstream error body is never logged, since it may
 // quote the prompt.
-func (d *Dispatcher) logFailure(ctx context.Context, req *Request, n int, tr *tryResult, v verdict) {
+func (d *Dispatcher) logFailure(ctx context.Context, req *Request, n int, at *attempt, v verdict) {
 	attrs := []slog.Attr{
 		slog.String("request_id", req.RequestID),
 		slog.Int("attempt", n+1),
-		slog.String("account", tr.acct.ID),
-		slog.Int("status", tr.obs.status),
+		slog.String("account", at.acct.ID),
+		slog.Int("status", at.obs.status),
 		slog.String("outcome", v.action.String()),
 		slog.String("reason", string(v.reason)),
-		slog.String("summary", tr.errMsg),
+		slog.String("summary", at.errMsg),
 	}
-	if tr.err != nil {
-		cause := scrubSecrets([]byte(tr.err.Error()), secretsOf(tr.acct, nil))
+	if at.err != nil {
+		cause := scrubSecrets([]byte(at.err.Error()), secretsOf(at.acct, nil))
 		attrs = append(attrs, slog.String("cause", string(cause[:min(len(cause), 512)])))
 	}
 	lvl := slog.LevelWarn
@@ -327,7 +339,7 @@ func (d *Dispatcher) logFailure(ctx context.Context, req *Request, n int, tr *tr
 
 // pick selects the account of attempt n, waiting when the policy allows.
 func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, attempted []string,
-	pinned *account.Account, waited *time.Duration, last *tryResult, adm *schedule.KeyAdmission) (*account.Account, schedule.Lease, *llm.Error) {
+	pinned *account.Account, waited *time.Duration, last *attempt, adm *schedule.KeyAdmission) (*account.Account, schedule.Lease, *llm.Error) {
 	none := schedule.Lease{}
 	if pinned != nil {
 		// Same account again: its streak is unknown here, so a success reports.
@@ -365,7 +377,7 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 				w += jitter(w) // replicas waiting for one pool do not all come back at once
 			}
 			*waited += w
-			if !sleepCtx(ctx, w) {
+			if !d.sleep(ctx, w) {
 				return nil, none, llm.Errorf(llm.KindTimeout, "request deadline passed while waiting for an account")
 			}
 			if l.Decision == "sticky" {
@@ -374,19 +386,19 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 			}
 			continue
 		}
-		return nil, none, poolError(req, rt, l, last, n)
+		return nil, none, poolError(req, rt, l, last, n, overloadedStatus(d.Protocols, req))
 	}
 }
 
-func (d *Dispatcher) report(ctx context.Context, req *Request, rt *Route, a *account.Account, lease schedule.Lease, v verdict, tr *tryResult, rotated bool) {
+func (d *Dispatcher) report(ctx context.Context, req *Request, rt *Route, a *account.Account, lease schedule.Lease, v verdict, at *attempt, rotated bool) {
 	o := schedule.Outcome{Account: a.ID, Group: rt.Group, Scope: req.Scope, SessionID: req.SessionID}
 	switch {
 	case v.action == actSucceed:
 		d.Sched.NoteSuccess(a.ID, rt.Group)
 		// Serving from the fixed account binds nothing (the pin is temporary).
 		o.Success, o.Rebind = true, rotated && lease.Decision != "fixed"
-		if tr.quota.Known && d.quotaDue(a.ID, rt.Group, tr.quota.Fraction) {
-			o.QuotaKnown, o.Quota, o.QuotaReset = true, tr.quota.Fraction, tr.quota.Reset
+		if at.quota.Known && d.quotaDue(a.ID, rt.Group, at.quota.Fraction) {
+			o.QuotaKnown, o.Quota, o.QuotaReset = true, at.quota.Fraction, at.quota.Reset
 		}
 		if !schedule.NeedsReport(lease, o) {
 			return
@@ -394,7 +406,7 @@ func (d *Dispatcher) report(ctx context.Context, req *Request, rt *Route, a *acc
 	case v.scope == "":
 		return
 	default:
-		o.CooldownScope, o.Reason, o.Hint, o.Base, o.Cap, o.Tolerate = v.scope, string(v.reason), tr.obs.hint.RetryAfter, v.base, v.cap, v.tolerate
+		o.CooldownScope, o.Reason, o.Hint, o.Base, o.Cap, o.Tolerate = v.scope, string(v.reason), at.obs.hint.RetryAfter, v.base, v.cap, v.tolerate
 		o.ShortHint = v.shortHint
 	}
 	// Report even when the client has gone: the account's state is shared.
@@ -426,6 +438,13 @@ func jitter(d time.Duration) time.Duration {
 		return 50 * time.Millisecond
 	}
 	return time.Duration(rand.Int64N(int64(d)/5 + 1))
+}
+
+func (d *Dispatcher) sleep(ctx context.Context, t time.Duration) bool {
+	if d.Sleep != nil {
+		return d.Sleep(ctx, t)
+	}
+	return sleepCtx(ctx, t)
 }
 
 // sleepCtx sleeps unless ctx ends first; it reports whether the full time passed.

@@ -11,11 +11,11 @@ import (
 
 // poolError is the client's answer when no account can serve and the
 // selection will not wait: 429 when the pool is rate- or quota-limited,
-// 503 (Anthropic clients: 529 overloaded_error when the upstream said
-// overloaded) when it cools from server errors, each with Retry-After and
+// 503 (or the client protocol's own overloaded status, overloaded, when the
+// upstream said overloaded) when it cools from server errors, each with Retry-After and
 // the last real failure. A 429 for a pool that is failing would make SDKs
 // blame the client's own rate limit.
-func poolError(req *Request, rt *Route, l schedule.Lease, last *tryResult, n int) *llm.Error {
+func poolError(req *Request, rt *Route, l schedule.Lease, last *attempt, n, overloaded int) *llm.Error {
 	limited := l.Reason == "rate_limit" || l.Reason == "quota_exhausted"
 	if l.Wait > 0 && !limited {
 		e := llm.Errorf(llm.KindUnavailable, "every account able to serve %q is failing upstream (%s); retry after %ds",
@@ -23,8 +23,8 @@ func poolError(req *Request, rt *Route, l schedule.Lease, last *tryResult, n int
 		if last != nil {
 			e.Message += "; last: " + last.lastFailure()
 		}
-		if req.Protocol == llm.Anthropic && (l.Reason == "capacity" || last != nil && last.obs.status == 529) {
-			e.Status, e.Kind = 529, llm.KindOverloaded
+		if overloaded != e.Status && (l.Reason == "capacity" || last != nil && last.obs.status == 529) {
+			e.Status, e.Kind = overloaded, llm.KindOverloaded
 		}
 		e.RetryAfter = l.Wait
 		return e
@@ -56,4 +56,12 @@ func seconds(d time.Duration) int { return int((d + time.Second - 1) / time.Seco
 // without returns s less v, as a new slice.
 func without(s []string, v string) []string {
 	return slices.DeleteFunc(slices.Clone(s), func(x string) bool { return x == v })
+}
+
+// overloadedStatus is the status req's protocol answers an overloaded pool with.
+func overloadedStatus(ps *Protocols, req *Request) int {
+	if c, ok := ps.Client(req.Protocol, req.Op); ok {
+		return c.OverloadedStatus()
+	}
+	return http.StatusServiceUnavailable
 }

@@ -33,7 +33,7 @@ func leaseOf(req *Request) string {
 }
 
 // keyLimitError is the 429 of a client key over a limit, with the
-// OpenAI-style rate-limit headers of the limit that refused it.
+// x-ratelimit-* headers of the limit that refused it.
 func keyLimitError(key string, l schedule.Lease) *llm.Error {
 	hit := l.KeyLimit
 	what, suffix := "", ""

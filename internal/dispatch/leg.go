@@ -11,21 +11,28 @@ import (
 	"github.com/switchyard-gw/switchyard/internal/upstream"
 )
 
-// leg is how one attempt talks to its account: the call in the provider's
-// protocol, the dialects on both sides, and the conveyor between them.
+// When the client's protocol differs from the account's provider, the request
+// goes through the canonical model of package llm: the client's side decodes
+// it once, the provider's side encodes it (once per provider), and every
+// upstream stream event is decoded into canonical events and re-encoded in
+// the client's protocol. Translated calls always stream; a non-streaming
+// client gets the client protocol's collector over the re-encoded events.
+// On the same protocol a request is forwarded as it is (model rewritten) and
+// a JSON request stays JSON.
+
+// leg is how one attempt talks to its account: the call in the account's
+// protocol, the wire it answers in, the client's side, and the conveyor
+// between them.
 type leg struct {
-	call    upstream.Call
-	up      dialect // the provider's wire protocol
-	cl      dialect // the client's
-	conv    *conveyor
-	collect bool // a non-streaming client is served from a streamed call
-	// countAnswer renders a translated token count in the client's protocol;
-	// parseCount reads the provider's.
-	countAnswer func(int64) []byte
-	parseCount  func([]byte) (int64, error)
-	translated  bool
-	provider    llm.Protocol
-	bodyKey     string // of the translated body in legs.bodies
+	call       upstream.Call
+	up         Wire     // what the upstream answers in
+	cl         Client   // what the client speaks
+	prov       Provider // translated: the account's protocol; nil on the fast path
+	conv       *conveyor
+	collect    bool // a non-streaming client is served from a streamed call
+	count      bool // a translated token count
+	translated bool
+	bodyKey    string // of the translated body in legs.bodies
 }
 
 // legs builds and caches the calls of one request: the fast-path call once,
@@ -33,13 +40,13 @@ type leg struct {
 type legs struct {
 	req    *Request
 	mapped string
-	cl     dialect
+	cl     Client
 	fast   *upstream.Call
 	canon  *llm.Request
 	bodies map[string][]byte // translated bodies by bodyKey
 }
 
-func newLegs(req *Request, mapped string, cl dialect) *legs {
+func newLegs(req *Request, mapped string, cl Client) *legs {
 	return &legs{req: req, mapped: mapped, cl: cl}
 }
 
@@ -48,39 +55,42 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 	req := ls.req
 	if sameProtocol(req, a) {
 		if ls.fast == nil {
-			body, err := ls.cl.rewrite(req.Body, ls.mapped)
+			body, err := ls.cl.RewriteModel(req.Body, ls.mapped)
 			if err != nil {
 				return nil, llm.Errorf(llm.KindInvalidRequest, "cannot set the model in the request body")
 			}
-			body = dropForeignSignatures(req.Protocol, body)
+			body = ls.cl.DropForeignSignatures(body)
 			// Same protocol: a JSON request stays JSON and its answer is
 			// relayed byte for byte, fields the gateway does not know included.
 			call := upstream.Call{Op: req.Op, Model: ls.mapped, Stream: req.Stream, Body: body, Header: req.Header, Beta: req.Beta, Session: req.SessionID}
 			ls.fast = &call
 		}
-		return &leg{call: *ls.fast, up: ls.cl, cl: ls.cl, conv: &conveyor{}, provider: req.Protocol}, nil
+		return &leg{call: *ls.fast, up: ls.cl, cl: ls.cl, conv: &conveyor{}}, nil
+	}
+	p := llm.Protocol(a.Provider.Wire())
+	prov, ok := d.Protocols.Provider(p)
+	if !ok {
+		return nil, llm.Errorf(llm.KindServer, "no protocol is registered for %s accounts", p)
 	}
 	if ls.canon == nil {
-		r, e := clientCodecFor(req.Protocol, req.Op).decode(req.Body)
+		r, e := ls.cl.DecodeRequest(req.Body)
 		if e != nil {
 			return nil, e
 		}
 		ls.canon = r
 	}
-	p := llm.Protocol(a.Provider.Wire())
-	pc := providerCodecFor(p)
 	key := bodyKey(p, a.Capabilities)
 	body, ok := ls.bodies[key]
 	if !ok {
-		h := d.historyFor(ctx, ls.canon, req.Protocol, p, req.Scope, req.SessionID)
+		h := d.historyFor(ctx, ls.canon, req.Protocol, p, prov.Signing(), req.Scope, req.SessionID)
 		var err error
 		if req.Op == upstream.OpCountTokens {
-			if pc.encodeCount == nil {
+			if !prov.CountsTokens() {
 				return nil, llm.Errorf(llm.KindInvalidRequest, "%s accounts cannot count tokens", p)
 			}
-			body, err = pc.encodeCount(h, ls.mapped)
+			body, err = prov.EncodeCountRequest(h, ls.mapped)
 		} else {
-			body, err = pc.encode(h, ls.mapped, a.Capabilities)
+			body, err = prov.EncodeRequest(h, ls.mapped, a.Capabilities)
 		}
 		if err != nil {
 			return nil, llm.Errorf(llm.KindInvalidRequest, "the request cannot be expressed for a %s account: %v", p, err)
@@ -90,18 +100,17 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 		}
 		ls.bodies[key] = body
 	}
-	l := &leg{up: dialectFor(p), cl: ls.cl, translated: true, provider: p, bodyKey: key}
+	l := &leg{up: prov, cl: ls.cl, prov: prov, translated: true, bodyKey: key}
 	if req.Op == upstream.OpCountTokens {
 		l.call = upstream.Call{Op: upstream.OpCountTokens, Model: ls.mapped, Body: body}
-		l.countAnswer = clientCodecFor(req.Protocol, req.Op).countAnswer
-		l.parseCount = pc.parseCount
+		l.count = true
 		l.conv = &conveyor{}
 		return l, nil
 	}
 	l.call = upstream.Call{Op: upstream.OpGenerate, Model: ls.mapped, Stream: true, Body: body, Session: req.SessionID}
 	l.collect = !req.Stream
 	var rec *sigRecorder
-	if p != llm.OpenAI && d.Signatures != nil {
+	if prov.Signing() != llm.SigningNone && d.Signatures != nil {
 		rec = &sigRecorder{family: string(p), scope: req.Scope, session: req.SessionID, message: len(ls.canon.Messages)}
 	}
 	opts := llm.EncodeOptions{Model: ls.mapped, IncludeUsage: req.IncludeUsage || !req.Stream, Created: time.Now().Unix(),
@@ -117,9 +126,8 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 			opts.Namespaced[t.Name] = t.Namespace
 		}
 	}
-	enc := clientCodecFor(req.Protocol, req.Op).newEncoder(opts)
-	l.conv = &conveyor{dec: pc.newDecoder(), enc: enc, sigs: rec, family: string(p),
-		markUnsigned: req.Protocol == llm.Anthropic, thinking: -1}
+	l.conv = &conveyor{dec: prov.NewStreamDecoder(), enc: ls.cl.NewStreamEncoder(opts), sigs: rec, family: string(p),
+		markUnsigned: ls.cl.Signing() == llm.SigningThinking, thinking: -1}
 	return l, nil
 }
 
@@ -142,4 +150,10 @@ func bodyKey(p llm.Protocol, caps map[string]bool) string {
 		}
 	}
 	return k
+}
+
+// sameProtocol reports whether a client request can be forwarded to the
+// account as it is (only the model rewritten).
+func sameProtocol(req *Request, a *account.Account) bool {
+	return llm.Protocol(a.Provider.Wire()) == req.Protocol
 }

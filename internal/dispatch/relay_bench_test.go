@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchyard-gw/switchyard/internal/account"
+	"github.com/switchyard-gw/switchyard/internal/app"
 	"github.com/switchyard-gw/switchyard/internal/dispatch"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/schedule"
@@ -79,10 +80,11 @@ func relayGateway(b *testing.B, base string) *httptest.Server {
 	tr := upstream.NewTransport(upstream.Timeouts{Connect: 5 * time.Second, ResponseHeader: 10 * time.Second})
 	b.Cleanup(tr.CloseIdleConnections)
 	d := &dispatch.Dispatcher{
-		Router:   dispatch.NewCatalog(account.StaticSource(pool), nil),
-		Sched:    relaySched{},
-		Upstream: &upstream.Client{HTTP: &http.Client{Transport: tr}, UserAgent: "switchyard/bench"},
-		Log:      slog.New(slog.DiscardHandler),
+		Router:    dispatch.NewCatalog(account.StaticSource(pool), nil),
+		Sched:     relaySched{},
+		Upstream:  &upstream.Client{HTTP: &http.Client{Transport: tr}, UserAgent: "switchyard/bench"},
+		Log:       slog.New(slog.DiscardHandler),
+		Protocols: app.Protocols(),
 		Policy: dispatch.Policy{
 			MaxAttempts: 1, RequestTimeout: time.Minute, FirstEventTimeout: 10 * time.Second,
 			IdleTimeout: 10 * time.Second, KeepAlive: 15 * time.Second, RateLimitGrace: time.Second,

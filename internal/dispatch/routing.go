@@ -31,6 +31,9 @@ type Catalog struct {
 	routes *route.Source // re-read on change
 	// Tiers, when set, gives learned tiers (see tiers.go); nil: the file's.
 	Tiers Tiers
+	// Protocols tells which providers can count tokens for which clients
+	// (nil: only a client's own protocol).
+	Protocols *Protocols
 
 	mu    sync.Mutex
 	state *catalogState
@@ -105,7 +108,7 @@ func (c *Catalog) resolve(st *catalogState, k routeKey) (*Route, *llm.Error) {
 		if a.Disabled {
 			continue
 		}
-		if k.count && !canCount(k.client, a.Provider) {
+		if k.count && !c.canCount(k.client, a.Provider) {
 			continue
 		}
 		cands = append(cands, a)
@@ -129,3 +132,11 @@ func (c *Catalog) resolve(st *catalogState, k routeKey) (*Route, *llm.Error) {
 
 // Pool is the current account pool.
 func (c *Catalog) Pool() *account.Pool { return c.pools.Current() }
+
+func (c *Catalog) canCount(client llm.Protocol, provider account.Provider) bool {
+	p := llm.Protocol(provider.Wire())
+	if c.Protocols == nil {
+		return p == client
+	}
+	return c.Protocols.canCount(client, p)
+}

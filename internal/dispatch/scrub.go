@@ -66,6 +66,6 @@ func replaceAll(b []byte, s string) []byte {
 // scrub removes the attempt's credentials from upstream error text. The
 // credentials are gathered here, on the error path, so a successful attempt
 // pays nothing for it.
-func (tr *tryResult) scrub(b []byte) []byte {
-	return scrubSecrets(b, secretsOf(tr.acct, tr.sent))
+func (at *attempt) scrub(b []byte) []byte {
+	return scrubSecrets(b, secretsOf(at.acct, at.sent))
 }

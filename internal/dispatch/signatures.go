@@ -97,16 +97,18 @@ func (d *Dispatcher) saveSignatures(ctx context.Context, r *sigRecorder) {
 // names its origin, an untagged one came from the client's own protocol (a
 // foreign signature makes the provider refuse the whole request). An
 // assistant turn left without a signature gets the one the shared cache
-// recorded for it (by tool call id, else by session and message index); for
-// Anthropic a signature that came back on a tool call or text part, without
-// its thinking text, counts as missing, so the cached thinking is restored.
-// Anthropic needs the last tool-loop turn to start with signed thinking when
-// thinking is on; when it cannot, thinking is turned off for the request
-// rather than sending a forged block. r is not modified.
-func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, client, provider llm.Protocol, scope, session string) *llm.Request {
-	if provider == llm.OpenAI {
-		return r // chat completions carries no signatures
+// recorded for it (by tool call id, else by session and message index). For
+// a provider that signs thinking text (llm.SigningThinking) a signature that
+// came back on a tool call or text part, without its thinking text, counts
+// as missing, so the cached thinking is restored; such a provider needs the
+// last tool-loop turn to start with signed thinking when thinking is on, and
+// when it cannot, thinking is turned off for the request rather than sending
+// a forged block. r is not modified.
+func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, client, provider llm.Protocol, signing llm.Signing, scope, session string) *llm.Request {
+	if signing == llm.SigningNone {
+		return r // the provider carries no signatures
 	}
+	thinkingText := signing == llm.SigningThinking
 	fam := string(provider)
 	out := *r
 	out.Messages = slices.Clone(r.Messages)
@@ -122,15 +124,15 @@ func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, client, pro
 		trusted := false
 		for _, p := range m.Parts {
 			if p.Signature != "" {
-				origin, raw, tagged := signature.Untag(p.Signature)
+				origin, raw, tagged := llm.UntagSignature(p.Signature)
 				if !tagged {
 					origin = string(client)
 				}
 				switch {
-				case origin == fam && raw != "" && provider == llm.Anthropic && !isThinkingPart(p):
-					// Anthropic signs thinking text, not a tool call: a client that
-					// carried the signature on its function call (Gemini CLI) dropped
-					// the thinking, which the cache below puts back.
+				case origin == fam && raw != "" && thinkingText && !isThinkingPart(p):
+					// The provider signs thinking text, not a tool call: a client
+					// that carried the signature on its function call dropped the
+					// thinking, which the cache below puts back.
 					p.Signature = ""
 				case origin == fam && raw != "":
 					p.Signature, trusted = raw, true
@@ -164,7 +166,7 @@ func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, client, pro
 		cancel()
 		if err != nil {
 			// Without the cache the turns stay unsigned, which providers
-			// accept (Gemini gets its documented placeholder).
+			// accept (some get a documented placeholder signature).
 			d.Log.LogAttrs(ctx, slog.LevelWarn, "look up thinking signatures", slog.String("error", err.Error()))
 		}
 	}
@@ -174,11 +176,11 @@ func (d *Dispatcher) historyFor(ctx context.Context, r *llm.Request, client, pro
 		if !ok && session != "" {
 			e, ok = found[signature.Key{Scope: scope, Session: session, Message: i}]
 		}
-		if ok && e.Family == fam && (provider != llm.Anthropic || e.Thinking != "") {
+		if ok && e.Family == fam && (!thinkingText || e.Thinking != "") {
 			out.Messages[i].Parts = slices.Insert(m.Parts, 0, llm.Part{Type: llm.PartThinking, Text: e.Thinking, Signature: e.Signature})
 		}
 	}
-	if provider == llm.Anthropic && out.Thinking != nil && out.Thinking.Enabled && !lastToolTurnSigned(out.Messages) {
+	if thinkingText && out.Thinking != nil && out.Thinking.Enabled && !lastToolTurnSigned(out.Messages) {
 		out.Thinking = nil
 	}
 	return &out
@@ -198,8 +200,9 @@ func firstToolCall(m llm.Message) string {
 }
 
 // lastToolTurnSigned reports whether the last assistant turn, when it calls
-// tools, starts with a signed thinking block (Anthropic's rule with thinking
-// on); a history without such a turn passes.
+// tools, starts with a signed thinking block (the rule of providers that
+// sign thinking text, with thinking on); a history without such a turn
+// passes.
 func lastToolTurnSigned(msgs []llm.Message) bool {
 	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]

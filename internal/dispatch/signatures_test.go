@@ -8,85 +8,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tidwall/gjson"
-
 	"github.com/switchyard-gw/switchyard/internal/llm"
 	"github.com/switchyard-gw/switchyard/internal/signature"
 )
 
 var (
-	rawGemini    = strings.Repeat("R2VtaW5p", 11)     // 88 base64 characters
-	rawAnthropic = strings.Repeat("QW50aHJv", 15)     // 120
-	fromGemini   = signature.Tag("gemini", rawGemini) // as an earlier translated turn showed it
-	fromAnthr    = signature.Tag("anthropic", rawAnthropic)
+	rawGemini    = strings.Repeat("R2VtaW5p", 11)        // 88 base64 characters
+	rawAnthropic = strings.Repeat("QW50aHJv", 15)        // 120
+	fromGemini   = llm.TagSignature("gemini", rawGemini) // as an earlier translated turn showed it
+	fromAnthr    = llm.TagSignature("anthropic", rawAnthropic)
 )
-
-func TestDropForeignSignaturesAnthropic(t *testing.T) {
-	body := `{"model":"claude-x","x_keep":{"a":[1,2]},"messages":[` +
-		`{"role":"user","content":"hi"},` +
-		`{"role":"assistant","content":[{"type":"thinking","thinking":"from gemini","signature":"` + fromGemini + `"},{"type":"text","text":"ok"}]},` +
-		`{"role":"user","content":"again"},` +
-		`{"role":"assistant","content":[{"type":"thinking","thinking":"unsigned by openai","signature":"` + signature.Tag("openai", "") + `"},{"type":"text","text":"ok"}]},` +
-		`{"role":"user","content":"more"},` +
-		`{"role":"assistant","content":[{"type":"redacted_thinking","data":"` + fromGemini + `"},{"type":"thinking","thinking":"mine","signature":"` + fromAnthr + `"},{"type":"thinking","thinking":"real","signature":"` + rawAnthropic + `"}]}]}`
-	got := string(dropForeignSignatures(llm.Anthropic, []byte(body)))
-	m1 := gjson.Get(got, "messages.1.content")
-	if m1.Get("0.type").Str != "text" || m1.Get("0.text").Str != "from gemini" || m1.Get("1.text").Str != "ok" {
-		t.Errorf("gemini-signed thinking not turned into text: %s", m1.Raw)
-	}
-	if m3 := gjson.Get(got, "messages.3.content.0"); m3.Get("type").Str != "text" || m3.Get("text").Str != "unsigned by openai" {
-		t.Errorf("thinking marked unsigned not turned into text: %s", m3.Raw)
-	}
-	m3 := gjson.Get(got, "messages.5.content")
-	if n := len(m3.Array()); n != 2 {
-		t.Fatalf("foreign redacted thinking kept: %s", m3.Raw)
-	}
-	if m3.Get("0.signature").Str != rawAnthropic || m3.Get("1.signature").Str != rawAnthropic {
-		t.Errorf("own signatures must lose only their tag: %s", m3.Raw)
-	}
-	if gjson.Get(got, "x_keep").Raw != `{"a":[1,2]}` || strings.Contains(got, signature.Tag("gemini", "")+"R2Vt") {
-		t.Errorf("other fields or a tag leaked: %s", got)
-	}
-
-	plain := []byte(`{"model":"claude-x","messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"t","signature":"` + rawAnthropic + `"}]}]}`)
-	if out := dropForeignSignatures(llm.Anthropic, plain); &out[0] != &plain[0] {
-		t.Error("a body without tags must be returned as it is")
-	}
-}
-
-func TestDropForeignSignaturesGemini(t *testing.T) {
-	body := `{"contents":[{"role":"user","parts":[{"text":"hi"}]},` +
-		`{"role":"model","parts":[{"functionCall":{"name":"f","args":{}},"thoughtSignature":"` + fromAnthr + `"},{"text":"x","thoughtSignature":"` + fromAnthr + `"}]},` +
-		`{"role":"model","parts":[{"functionCall":{"name":"g","args":{}},"thoughtSignature":"` + fromGemini + `"}]}]}`
-	got := string(dropForeignSignatures(llm.Gemini, []byte(body)))
-	if s := gjson.Get(got, "contents.1.parts.0.thoughtSignature").Str; s != geminiPlaceholder {
-		t.Errorf("foreign signature on a function call: %q", s)
-	}
-	if gjson.Get(got, "contents.1.parts.1.thoughtSignature").Exists() {
-		t.Error("foreign signature on text kept")
-	}
-	if s := gjson.Get(got, "contents.2.parts.0.thoughtSignature").Str; s != rawGemini {
-		t.Errorf("own signature = %q; want it untagged", s)
-	}
-}
-
-func TestDropForeignSignaturesOpenAI(t *testing.T) {
-	responses := `{"model":"gpt-x","store":false,"input":[{"role":"user","content":"hi"},` +
-		`{"type":"reasoning","id":"rs_1","summary":[],"encrypted_content":"swy1.sig.` + fromAnthr + `"},` +
-		`{"type":"reasoning","id":"rs_2","summary":[],"encrypted_content":"gAAAAopenai-own"},` +
-		`{"type":"function_call","call_id":"c1","name":"f","arguments":"{}"}]}`
-	got := string(dropForeignSignatures(llm.OpenAI, []byte(responses)))
-	items := gjson.Get(got, "input").Array()
-	if len(items) != 3 || items[1].Get("id").Str != "rs_2" || items[2].Get("type").Str != "function_call" {
-		t.Errorf("want only the gateway's reasoning item dropped: %s", got)
-	}
-	chat := `{"model":"gpt-x","messages":[{"role":"assistant","tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"},` +
-		`"extra_content":{"google":{"thought_signature":"` + fromGemini + `"}}}]}]}`
-	got = string(dropForeignSignatures(llm.OpenAI, []byte(chat)))
-	if gjson.Get(got, "messages.0.tool_calls.0.extra_content").Exists() || gjson.Get(got, "messages.0.tool_calls.0.id").Str != "c1" {
-		t.Errorf("gemini signature left in an openai tool call: %s", got)
-	}
-}
 
 type memSignatures map[signature.Key]signature.Entry
 
@@ -128,7 +59,7 @@ func TestHistoryForKeepsOnlyTheProvidersSignatures(t *testing.T) {
 	}}
 	before, _ := json.Marshal(r)
 
-	g := d.historyFor(context.Background(), r, llm.Anthropic, llm.Gemini, "", "")
+	g := d.historyFor(context.Background(), r, llm.Anthropic, llm.Gemini, llm.SigningParts, "", "")
 	if s := g.Messages[1].Parts[0].Signature; s != rawGemini {
 		t.Errorf("gemini-tagged signature for gemini = %q; want it untagged", s)
 	}
@@ -142,7 +73,7 @@ func TestHistoryForKeepsOnlyTheProvidersSignatures(t *testing.T) {
 		t.Errorf("an anthropic cache entry was given to gemini: %+v", p)
 	}
 
-	a := d.historyFor(context.Background(), r, llm.Anthropic, llm.Anthropic, "", "")
+	a := d.historyFor(context.Background(), r, llm.Anthropic, llm.Anthropic, llm.SigningThinking, "", "")
 	if s := a.Messages[1].Parts[0].Signature; s != "" {
 		t.Errorf("gemini signature reached anthropic: %q", s)
 	}
@@ -162,7 +93,7 @@ func TestHistoryForKeepsOnlyTheProvidersSignatures(t *testing.T) {
 
 	// The last tool turn cannot be signed: thinking off rather than a forged block.
 	r.Messages = append(r.Messages, toolTurn("call_unknown"))
-	if a := d.historyFor(context.Background(), r, llm.Anthropic, llm.Anthropic, "", ""); a.Thinking != nil {
+	if a := d.historyFor(context.Background(), r, llm.Anthropic, llm.Anthropic, llm.SigningThinking, "", ""); a.Thinking != nil {
 		t.Error("thinking stayed on with an unsigned final tool turn")
 	}
 }
@@ -186,7 +117,7 @@ func TestHistoryForRestoresThinkingOfASignedFunctionCall(t *testing.T) {
 			{Type: llm.PartToolResult, ToolResult: &llm.ToolResult{CallID: "toolu_2"}},
 		}},
 	}}
-	a := d.historyFor(context.Background(), r, llm.Gemini, llm.Anthropic, "", "")
+	a := d.historyFor(context.Background(), r, llm.Gemini, llm.Anthropic, llm.SigningThinking, "", "")
 	if a.Thinking == nil || !a.Thinking.Enabled || a.Thinking.Budget != 4096 {
 		t.Fatalf("thinking = %+v; want the client's setting kept", a.Thinking)
 	}
@@ -206,7 +137,7 @@ func TestHistoryForRestoresThinkingOfASignedFunctionCall(t *testing.T) {
 
 	// Without a cache entry there is no thinking text to send: thinking goes off.
 	d.Signatures = memSignatures{}
-	if a := d.historyFor(context.Background(), r, llm.Gemini, llm.Anthropic, "", ""); a.Thinking != nil {
+	if a := d.historyFor(context.Background(), r, llm.Gemini, llm.Anthropic, llm.SigningThinking, "", ""); a.Thinking != nil {
 		t.Errorf("thinking = %+v with nothing to restore; want off", a.Thinking)
 	}
 }

@@ -43,7 +43,7 @@ func benchConversation() *llm.Request {
 func BenchmarkTranslateRequest(b *testing.B) {
 	conv := benchConversation()
 	for _, client := range benchProtocols {
-		body, err := providerCodecFor(client).encode(conv, "client-model", nil)
+		body, err := mustProvider(client).EncodeRequest(conv, "client-model", nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -62,10 +62,10 @@ func BenchmarkTranslateRequest(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("%s/fast_path", client), func(b *testing.B) {
-			dl := dialectFor(client)
+			cl := mustClient(client, upstream.OpGenerate)
 			b.SetBytes(int64(len(body)))
 			for b.Loop() {
-				if _, err := dl.rewrite(body, "provider-model"); err != nil {
+				if _, err := cl.RewriteModel(body, "provider-model"); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -75,14 +75,14 @@ func BenchmarkTranslateRequest(b *testing.B) {
 				continue
 			}
 			b.Run(fmt.Sprintf("%s->%s", client, provider), func(b *testing.B) {
-				cc, pc := clientCodecFor(client, upstream.OpGenerate), providerCodecFor(provider)
+				cc, pc := mustClient(client, upstream.OpGenerate), mustProvider(provider)
 				b.SetBytes(int64(len(body)))
 				for b.Loop() {
-					r, e := cc.decode(body)
+					r, e := cc.DecodeRequest(body)
 					if e != nil {
 						b.Fatal(e)
 					}
-					if _, err := pc.encode(r, "provider-model", nil); err != nil {
+					if _, err := pc.EncodeRequest(r, "provider-model", nil); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -114,7 +114,7 @@ func benchAnswer() []llm.Event {
 
 // upstreamEvents renders the answer as a provider of protocol p streams it.
 func upstreamEvents(p llm.Protocol) []sse.Event {
-	enc := clientCodecFor(p, upstream.OpGenerate).newEncoder(llm.EncodeOptions{Model: "m", IncludeUsage: true, ID: "x1"})
+	enc := mustClient(p, upstream.OpGenerate).NewStreamEncoder(llm.EncodeOptions{Model: "m", IncludeUsage: true, ID: "x1"})
 	var out []sse.Event
 	for _, ev := range benchAnswer() {
 		enc.Encode(ev, func(name string, data []byte) {
@@ -140,8 +140,8 @@ func BenchmarkTranslateStream(b *testing.B) {
 				fresh := func() {
 					c = &conveyor{}
 					if client != provider {
-						c.dec = providerCodecFor(provider).newDecoder()
-						c.enc = clientCodecFor(client, upstream.OpGenerate).newEncoder(llm.EncodeOptions{Model: "m", IncludeUsage: true})
+						c.dec = mustProvider(provider).NewStreamDecoder()
+						c.enc = mustClient(client, upstream.OpGenerate).NewStreamEncoder(llm.EncodeOptions{Model: "m", IncludeUsage: true})
 					}
 				}
 				fresh()

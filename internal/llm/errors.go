@@ -84,24 +84,24 @@ func StatusOf(k ErrorKind) int {
 
 // KindOf maps an upstream HTTP status to the kind a client should see.
 func KindOf(status int) ErrorKind {
-	switch {
-	case status == 400 || status == 422:
+	switch status {
+	case 400, 422:
 		return KindInvalidRequest
-	case status == 401:
+	case 401:
 		return KindAuthentication
-	case status == 403:
+	case 403:
 		return KindPermission
-	case status == 404:
+	case 404:
 		return KindNotFound
-	case status == 413:
+	case 413:
 		return KindTooLarge
-	case status == 429:
+	case 429:
 		return KindRateLimit
-	case status == 503:
+	case 503:
 		return KindUnavailable
-	case status == 529:
+	case 529:
 		return KindOverloaded
-	case status == 504 || status == 408:
+	case 504, 408:
 		return KindTimeout
 	}
 	return KindServer

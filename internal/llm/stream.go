@@ -68,3 +68,36 @@ type EncodeOptions struct {
 	// the client protocol reports them before the provider does; 0: unknown.
 	InputTokens int64
 }
+
+// StreamEncoder writes canonical events as one protocol's client events.
+type StreamEncoder interface {
+	Encode(ev Event, emit func(name string, data []byte))
+}
+
+// StreamDecoder reads one protocol's provider events into canonical events,
+// appended to out.
+type StreamDecoder interface {
+	Decode(name string, data []byte, out []Event) ([]Event, error)
+}
+
+// Collector rebuilds one JSON answer from a protocol's client stream events.
+type Collector interface {
+	Add(data []byte)
+	JSON() ([]byte, error)
+}
+
+// Signing is how a protocol signs its reasoning, which decides what of a
+// history translated from elsewhere it can be sent.
+type Signing int
+
+const (
+	// SigningNone: the protocol carries no reasoning signatures.
+	SigningNone Signing = iota
+	// SigningParts: a signature rides on any part (text, tool call) and is
+	// checked without the reasoning text.
+	SigningParts
+	// SigningThinking: a signature belongs to a thinking block's text; a
+	// replayed signature needs its text, and with thinking on a tool turn must
+	// start with signed thinking.
+	SigningThinking
+)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchyard-gw/switchyard/internal/app"
 	"github.com/switchyard-gw/switchyard/internal/clientkey"
 	"github.com/switchyard-gw/switchyard/internal/dispatch"
 	"github.com/switchyard-gw/switchyard/internal/llm"
@@ -40,7 +41,7 @@ func (decodingDispatcher) Serve(_ context.Context, w http.ResponseWriter, req *d
 		_, e = openai.DecodeRequest(req.Body)
 	}
 	if e != nil {
-		dispatch.WriteError(w, req.Protocol, e)
+		testProtocols.WriteError(w, req.Protocol, e)
 		return dispatch.Result{Status: e.Status}
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -62,6 +63,9 @@ var edgePaths = []string{
 // probe, session material) and the client protocol's decoder with arbitrary
 // bodies and models: nothing may panic or overflow the stack, and every
 // answer is 200 or an error in the route's own JSON envelope.
+// testProtocols are the gateway's protocols, as the composition root registers them.
+var testProtocols = app.Protocols()
+
 func FuzzClientEdge(f *testing.F) {
 	keys, err := clientkey.NewRegistry(nil, "", nil, nil, nil)
 	if err != nil {
@@ -69,7 +73,7 @@ func FuzzClientEdge(f *testing.F) {
 	}
 	srv := server.New(server.Options{
 		Keys: keys, MaxBodyBytes: 8 << 20, Dispatch: decodingDispatcher{},
-		Log: slog.New(slog.DiscardHandler),
+		Log: slog.New(slog.DiscardHandler), Errors: testProtocols,
 	})
 	seeds := []string{
 		`{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`,

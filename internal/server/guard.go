@@ -12,7 +12,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/switchyard-gw/switchyard/internal/dispatch"
 	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
@@ -154,7 +153,7 @@ func (s *Server) limit(p llm.Protocol) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		release, e := s.inflight.acquire(c.GetString("scope"))
 		if e != nil {
-			dispatch.WriteError(c.Writer, p, e)
+			s.writeError(c.Writer, p, e)
 			c.Abort()
 			return
 		}

@@ -29,7 +29,7 @@ func (s *Server) openAI(c *gin.Context, op upstream.Op, route string) {
 	}
 	pr, e := openai.ProbeRequest(body)
 	if e != nil {
-		dispatch.WriteError(c.Writer, llm.OpenAI, e)
+		s.writeError(c.Writer, llm.OpenAI, e)
 		return
 	}
 	s.serve(c, &dispatch.Request{
@@ -63,7 +63,7 @@ func (s *Server) anthropic(c *gin.Context, op upstream.Op, route string) {
 	}
 	pr, e := anthropic.ProbeRequest(body)
 	if e != nil {
-		dispatch.WriteError(c.Writer, llm.Anthropic, e)
+		s.writeError(c.Writer, llm.Anthropic, e)
 		return
 	}
 	stream := pr.Stream && op == upstream.OpGenerate
@@ -77,7 +77,7 @@ func (s *Server) anthropic(c *gin.Context, op upstream.Op, route string) {
 func (s *Server) gemini(c *gin.Context) {
 	model, method, ok := gemini.ParseModelPath(c.Param("action"))
 	if !ok {
-		dispatch.WriteError(c.Writer, llm.Gemini, llm.Errorf(llm.KindNotFound, "unknown method in %s", clip(c.Request.URL.Path, 256)))
+		s.writeError(c.Writer, llm.Gemini, llm.Errorf(llm.KindNotFound, "unknown method in %s", clip(c.Request.URL.Path, 256)))
 		return
 	}
 	body, ok := s.readBody(c, llm.Gemini)
@@ -85,7 +85,7 @@ func (s *Server) gemini(c *gin.Context) {
 		return
 	}
 	if e := gemini.ValidateBody(body); e != nil {
-		dispatch.WriteError(c.Writer, llm.Gemini, e)
+		s.writeError(c.Writer, llm.Gemini, e)
 		return
 	}
 	req := &dispatch.Request{Protocol: llm.Gemini, Op: upstream.OpGenerate, Model: model, Body: body,
@@ -94,7 +94,7 @@ func (s *Server) gemini(c *gin.Context) {
 	case gemini.MethodStreamGenerate:
 		req.Stream = true
 		if alt := c.Query("alt"); alt != "" && alt != "sse" {
-			dispatch.WriteError(c.Writer, llm.Gemini, llm.Errorf(llm.KindInvalidRequest, "only alt=sse streaming is supported"))
+			s.writeError(c.Writer, llm.Gemini, llm.Errorf(llm.KindInvalidRequest, "only alt=sse streaming is supported"))
 			return
 		}
 	case gemini.MethodCountTokens:
@@ -174,7 +174,7 @@ func (s *Server) listModels(c *gin.Context) {
 	p := modelsProtocol(c.Request)
 	k, e := s.authenticate(c.Request)
 	if e != nil {
-		dispatch.WriteError(c.Writer, p, e)
+		s.writeError(c.Writer, p, e)
 		return
 	}
 	ms := s.modelsFor(k)
@@ -202,12 +202,12 @@ func (s *Server) getModel(c *gin.Context) {
 	p := modelsProtocol(c.Request)
 	k, e := s.authenticate(c.Request)
 	if e != nil {
-		dispatch.WriteError(c.Writer, p, e)
+		s.writeError(c.Writer, p, e)
 		return
 	}
 	m, ok := s.modelFor(k, c.Param("id"))
 	if !ok {
-		dispatch.WriteError(c.Writer, p, modelNotFound(c.Param("id")))
+		s.writeError(c.Writer, p, modelNotFound(c.Param("id")))
 		return
 	}
 	if p == llm.Anthropic {
@@ -231,7 +231,7 @@ func (s *Server) geminiModels(c *gin.Context) {
 func (s *Server) geminiGetModel(c *gin.Context) {
 	m, ok := s.modelFor(KeyOf(c), c.Param("model"))
 	if !ok {
-		dispatch.WriteError(c.Writer, llm.Gemini, modelNotFound(c.Param("model")))
+		s.writeError(c.Writer, llm.Gemini, modelNotFound(c.Param("model")))
 		return
 	}
 	c.JSON(http.StatusOK, geminiModel(m))

@@ -83,3 +83,30 @@ func (r *Reader) firstLine(line []byte) []byte {
 	}
 	return line
 }
+
+// Buffered reports whether the input already read holds the blank line that
+// ends another block, so that the next call to Next returns without waiting
+// for the network (or the stream has already ended). A relay uses it to
+// flush once for a burst of events instead of once per event. It may say
+// false when a block is there (one flush too many), never true when the next
+// Next would have to wait.
+func (r *Reader) Buffered() bool {
+	if r.err != nil {
+		return false
+	}
+	if r.rerr != nil {
+		return true // Next reports the end without reading
+	}
+	if hasBlankLine(r.pending) {
+		return true
+	}
+	rest, _ := r.br.Peek(r.br.Buffered())
+	if n := len(r.pending); n > 0 && r.pending[n-1] == '\n' && len(rest) > 0 && (rest[0] == '\n' || rest[0] == '\r') {
+		return true
+	}
+	return hasBlankLine(rest)
+}
+
+func hasBlankLine(b []byte) bool {
+	return bytes.Contains(b, []byte("\n\n")) || bytes.Contains(b, []byte("\n\r\n")) || bytes.Contains(b, []byte("\r\r"))
+}

@@ -192,3 +192,43 @@ func BenchmarkReaderNext(b *testing.B) {
 		}
 	}
 }
+
+func TestBufferedSeesAWholeNextEvent(t *testing.T) {
+	for _, tt := range []struct {
+		name, in string
+		want     []bool // Buffered after each Next
+	}{
+		{"two whole events", "data: a\n\ndata: b\n\n", []bool{true, false}},
+		{"second cut", "data: a\n\ndata: b", []bool{false}},
+		{"crlf", "data: a\r\n\r\ndata: b\r\n\r\n", []bool{true, false}},
+		{"comment next", "data: a\n\n: ping\n\n", []bool{true, false}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewReader(&slowReader{s: tt.in}, 0)
+			for i, want := range tt.want {
+				if _, err := r.Next(); err != nil {
+					t.Fatalf("event %d: %v", i, err)
+				}
+				if got := r.Buffered(); got != want {
+					t.Errorf("after event %d: Buffered() = %t; want %t", i, got, want)
+				}
+			}
+		})
+	}
+}
+
+// slowReader hands out all its input in one read and io.EOF only on the
+// read after that, as a network stream does.
+type slowReader struct {
+	s   string
+	off int
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if r.off >= len(r.s) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.s[r.off:])
+	r.off += n
+	return n, nil
+}

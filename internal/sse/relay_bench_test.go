@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchyard-gw/switchyard/internal/protocol/anthropic"
+	"github.com/switchyard-gw/switchyard/internal/protocol/openai"
 	"github.com/switchyard-gw/switchyard/internal/sse"
 )
 
@@ -68,10 +70,10 @@ func BenchmarkRelayEvent(b *testing.B) {
 	cases := []struct {
 		name     string
 		stream   func(int) ([]byte, int)
-		classify func(sse.Event) sse.Kind
+		classify func(sse.Event) (sse.Kind, bool)
 	}{
-		{"anthropic", anthropicStream, sse.ClassifyAnthropic},
-		{"openai", openAIStream, sse.ClassifyOpenAI},
+		{"anthropic", anthropicStream, anthropic.Classify},
+		{"openai", openAIStream, openai.Classify},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -85,7 +87,7 @@ func BenchmarkRelayEvent(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if c.classify(ev) == sse.KindSkip {
+				if k, _ := c.classify(ev); k == sse.KindSkip {
 					continue
 				}
 				buf = sse.AppendEvent(buf[:0], ev.Name, ev.Data)

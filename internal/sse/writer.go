@@ -15,7 +15,7 @@ func AppendEvent(dst []byte, name string, data []byte) []byte {
 		dst = append(dst, name...)
 		dst = append(dst, '\n')
 	}
-	dst = appendLines(dst, "data: ", view(data))
+	dst = appendLines(dst, "data: ", View(data))
 	return append(dst, '\n')
 }
 

@@ -1,4 +1,4 @@
-package signature
+package llm
 
 import (
 	"bytes"
@@ -27,12 +27,12 @@ var familyTags = [...]struct{ family, tag string }{
 	{"openai", tagStem + "openai00"},
 }
 
-// Tag marks sig as produced by family. Tag(family, "") is the bare tag: it
+// TagSignature marks sig as produced by family. TagSignature(family, "") is the bare tag: it
 // marks a thinking block the provider did not sign (Anthropic clients need a
 // signature on every thinking block; the bare tag tells the gateway, when the
 // block comes back, that it must not be replayed as signed thinking).
 // Unknown families are returned as they are.
-func Tag(family, sig string) string {
+func TagSignature(family, sig string) string {
 	for _, t := range familyTags {
 		if t.family == family {
 			return t.tag + sig
@@ -41,10 +41,10 @@ func Tag(family, sig string) string {
 	return sig
 }
 
-// Untag splits a tagged signature into its family and the provider's own
+// UntagSignature splits a tagged signature into its family and the provider's own
 // signature (empty for a bare tag); ok is false for a signature the gateway
 // did not tag.
-func Untag(sig string) (family, raw string, ok bool) {
+func UntagSignature(sig string) (family, raw string, ok bool) {
 	if len(sig) < tagLen || !strings.HasPrefix(sig, tagStem) {
 		return "", sig, false
 	}
@@ -56,9 +56,9 @@ func Untag(sig string) (family, raw string, ok bool) {
 	return "", sig, false
 }
 
-// HasTag reports whether b holds a tagged signature anywhere: one scan for
+// HasSignatureTag reports whether b holds a tagged signature anywhere: one scan for
 // the tags' common stem, no decoding.
-func HasTag(b []byte) bool {
+func HasSignatureTag(b []byte) bool {
 	for {
 		i := bytes.Index(b, []byte(tagStem))
 		if i < 0 {
