@@ -2,6 +2,8 @@ package dispatch
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"strconv"
 	"time"
 
@@ -114,7 +116,7 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 		rec = &sigRecorder{family: string(p), scope: req.Scope, session: req.SessionID, message: len(ls.canon.Messages)}
 	}
 	opts := llm.EncodeOptions{Model: ls.mapped, IncludeUsage: req.IncludeUsage || !req.Stream, Created: time.Now().Unix(),
-		InputTokens: protocol.EstimateInputTokens(ls.canon)}
+		InputTokens: protocol.EstimateInputTokens(ls.canon), NewID: randomID}
 	for _, t := range ls.canon.Tools {
 		if t.Freeform {
 			opts.Freeform = append(opts.Freeform, t.Name)
@@ -126,7 +128,7 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 			opts.Namespaced[t.Name] = t.Namespace
 		}
 	}
-	l.conv = &conveyor{dec: prov.NewStreamDecoder(), enc: ls.cl.NewStreamEncoder(opts), sigs: rec, family: string(p),
+	l.conv = &conveyor{dec: prov.NewStreamDecoder(randomID), enc: ls.cl.NewStreamEncoder(opts), sigs: rec, family: string(p),
 		markUnsigned: ls.cl.Signing() == llm.SigningThinking, thinking: -1}
 	return l, nil
 }
@@ -156,4 +158,12 @@ func bodyKey(p llm.Protocol, caps map[string]bool) string {
 // account as it is (only the model rewritten).
 func sameProtocol(req *Request, a *account.Account) bool {
 	return llm.Protocol(a.Provider.Wire()) == req.Protocol
+}
+
+// randomID is the id source of the protocol encoders and decoders: 24 hex
+// digits from the system's random source.
+func randomID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }

@@ -67,8 +67,9 @@ type Provider interface {
 	// EncodeRequest renders a canonical request for model; caps overrides
 	// the model family's capability table for an account.
 	EncodeRequest(r *llm.Request, model string, caps map[string]bool) ([]byte, error)
-	// NewStreamDecoder reads the provider's stream into canonical events.
-	NewStreamDecoder() llm.StreamDecoder
+	// NewStreamDecoder reads the provider's stream into canonical events;
+	// newID mints ids the provider's stream does not carry.
+	NewStreamDecoder(newID func() string) llm.StreamDecoder
 	// CountsTokens reports whether the provider has a token count
 	// operation; EncodeCountRequest and ParseCountResponse serve it.
 	CountsTokens() bool

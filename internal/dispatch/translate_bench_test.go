@@ -140,7 +140,7 @@ func BenchmarkTranslateStream(b *testing.B) {
 				fresh := func() {
 					c = &conveyor{}
 					if client != provider {
-						c.dec = mustProvider(provider).NewStreamDecoder()
+						c.dec = mustProvider(provider).NewStreamDecoder(nil)
 						c.enc = mustClient(client, upstream.OpGenerate).NewStreamEncoder(llm.EncodeOptions{Model: "m", IncludeUsage: true})
 					}
 				}

@@ -67,6 +67,18 @@ type EncodeOptions struct {
 	// InputTokens is an estimate of the request's input tokens, shown where
 	// the client protocol reports them before the provider does; 0: unknown.
 	InputTokens int64
+	// NewID returns a fresh random id (24 hex digits) for an answer whose
+	// upstream brought none; the caller owns the randomness, so encoders
+	// stay pure. nil: a fixed id (tests).
+	NewID func() string
+}
+
+// FreshID is o.NewID's id, or a fixed one when there is no source.
+func (o EncodeOptions) FreshID() string {
+	if o.NewID != nil {
+		return o.NewID()
+	}
+	return "000000000000000000000000"
 }
 
 // StreamEncoder writes canonical events as one protocol's client events.

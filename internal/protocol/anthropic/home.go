@@ -65,7 +65,8 @@ func (Protocol) EncodeRequest(r *llm.Request, model string, caps map[string]bool
 }
 
 // NewStreamDecoder implements dispatch.Provider.
-func (Protocol) NewStreamDecoder() llm.StreamDecoder { return NewStreamDecoder() }
+// The protocol's streams carry their own ids: newID is not used.
+func (Protocol) NewStreamDecoder(func() string) llm.StreamDecoder { return NewStreamDecoder() }
 
 // CountsTokens implements dispatch.Provider.
 func (Protocol) CountsTokens() bool { return true }

@@ -1,8 +1,6 @@
 package anthropic
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -56,17 +54,11 @@ func mintToolID(base string, index int) string {
 	return "toolu_" + base + "_" + strconv.Itoa(index)
 }
 
-// randomMessageID is a fresh msg_ id for streams that brought none.
-func randomMessageID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "msg_" + hex.EncodeToString(b[:])
-}
-
-// messageID presents id as an Anthropic message id.
-func messageID(id string) string {
+// messageID presents id as an Anthropic message id; a stream that brought
+// none gets a fresh one.
+func messageID(id string, fresh func() string) string {
 	if id == "" {
-		return randomMessageID()
+		return "msg_" + fresh()
 	}
 	if strings.HasPrefix(id, "msg_") {
 		return id

@@ -82,7 +82,7 @@ func (e *StreamEncoder) start(ev llm.Event, emit func(string, []byte)) {
 	e.started = true
 	e.id = e.opts.ID
 	if e.id == "" {
-		e.id = messageID(ev.ID)
+		e.id = messageID(ev.ID, e.opts.FreshID)
 	}
 	model := e.opts.Model
 	if model == "" {

@@ -211,8 +211,8 @@ func TestSanitizeToolID(t *testing.T) {
 	if got := mintToolID("msg_a.b", 3); got != "toolu_a_b_3" || !toolIDPattern.MatchString(got) {
 		t.Errorf("mint: %q", got)
 	}
-	if id := messageID(""); len(id) != 28 || id[:4] != "msg_" {
-		t.Errorf("random id %q", id)
+	if id := messageID("", func() string { return "0123456789abcdef01234567" }); id != "msg_0123456789abcdef01234567" {
+		t.Errorf("fresh id %q", id)
 	}
 }
 

@@ -65,7 +65,9 @@ func (Protocol) EncodeRequest(r *llm.Request, model string, caps map[string]bool
 }
 
 // NewStreamDecoder implements dispatch.Provider.
-func (Protocol) NewStreamDecoder() llm.StreamDecoder { return NewStreamDecoder() }
+func (Protocol) NewStreamDecoder(newID func() string) llm.StreamDecoder {
+	return NewStreamDecoder(newID)
+}
 
 // CountsTokens implements dispatch.Provider.
 func (Protocol) CountsTokens() bool { return true }

@@ -2,9 +2,8 @@ package gemini
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
+	"fmt"
 
 	"github.com/tidwall/gjson"
 
@@ -29,14 +28,17 @@ type StreamDecoder struct {
 }
 
 // NewStreamDecoder returns a decoder for one upstream answer.
-func NewStreamDecoder() *StreamDecoder {
-	return &StreamDecoder{newID: randomCallID}
-}
-
-func randomCallID() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return "call_" + hex.EncodeToString(b[:])
+// Gemini sends no tool call ids: newID supplies a fresh random one (24 hex
+// digits) per call, so ids stay unique across a conversation; nil numbers
+// them (tests).
+func NewStreamDecoder(newID func() string) *StreamDecoder {
+	d := &StreamDecoder{}
+	if newID == nil {
+		n := 0
+		newID = func() string { n++; return fmt.Sprintf("%024d", n) }
+	}
+	d.newID = func() string { return "call_" + newID() }
+	return d
 }
 
 // Decode reads one SSE event's data (Gemini sends no event names) and

@@ -10,7 +10,7 @@ import (
 )
 
 func newTestDecoder() *StreamDecoder {
-	d := NewStreamDecoder()
+	d := NewStreamDecoder(nil)
 	n := 0
 	d.newID = func() string { n++; return fmt.Sprintf("call_test%d", n) }
 	return d
@@ -156,7 +156,7 @@ func TestStreamDecodeEdgeCases(t *testing.T) {
 func FuzzStreamDecode(f *testing.F) {
 	// Seeds: testdata/fuzz/FuzzStreamDecode (chunk pairs from the recordings).
 	f.Fuzz(func(t *testing.T, a, b []byte) {
-		d := NewStreamDecoder()
+		d := NewStreamDecoder(nil)
 		evs, err := d.Decode("", a, nil)
 		if err == nil {
 			evs, _ = d.Decode("", b, evs)

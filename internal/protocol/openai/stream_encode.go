@@ -1,12 +1,9 @@
 package openai
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
@@ -119,9 +116,7 @@ func (e *StreamEncoder) start(ev llm.Event, emit func(string, []byte)) {
 		case ev.ID != "":
 			e.id = "chatcmpl-" + ev.ID
 		default:
-			var r [12]byte
-			_, _ = rand.Read(r[:])
-			e.id = "chatcmpl-" + hex.EncodeToString(r[:])
+			e.id = "chatcmpl-" + e.opts.FreshID()
 		}
 	}
 	e.model = e.opts.Model
@@ -129,9 +124,6 @@ func (e *StreamEncoder) start(ev llm.Event, emit func(string, []byte)) {
 		e.model = ev.Model
 	}
 	e.created = e.opts.Created
-	if e.created == 0 {
-		e.created = time.Now().Unix()
-	}
 	if ev.Type == llm.EvStart {
 		e.usage = ev.Usage
 	}

@@ -197,11 +197,11 @@ func TestStreamEncodeValues(t *testing.T) {
 }
 
 func TestStreamEncodeDerivesID(t *testing.T) {
-	e := NewStreamEncoder(llm.EncodeOptions{})
+	// The caller's id and clock sources: the encoder mints nothing itself.
+	e := NewStreamEncoder(llm.EncodeOptions{Created: 1767225600, NewID: func() string { return "0123456789abcdef01234567" }})
 	var first string
 	e.Encode(llm.Event{Type: llm.EvStart}, func(_ string, d []byte) { first = string(d) })
-	id := gjson.Get(first, "id").Str
-	if !strings.HasPrefix(id, "chatcmpl-") || len(id) < 20 || gjson.Get(first, "created").Int() == 0 {
+	if id := gjson.Get(first, "id").Str; id != "chatcmpl-0123456789abcdef01234567" || gjson.Get(first, "created").Int() != 1767225600 {
 		t.Fatalf("first chunk %s", first)
 	}
 	// a delta before Start still gets the role chunk first

@@ -1,13 +1,10 @@
 package responses
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tidwall/gjson"
 
@@ -125,7 +122,7 @@ func (e *StreamEncoder) start(ev llm.Event, emit func(string, []byte)) {
 	e.started = true
 	e.id = e.opts.ID
 	if e.id == "" {
-		e.id = responseID(ev.ID)
+		e.id = responseID(ev.ID, e.opts.FreshID)
 	}
 	e.base = strings.TrimPrefix(e.id, "resp_")
 	e.model = e.opts.Model
@@ -133,17 +130,14 @@ func (e *StreamEncoder) start(ev llm.Event, emit func(string, []byte)) {
 		e.model = ev.Model
 	}
 	e.created = e.opts.Created
-	if e.created == 0 {
-		e.created = time.Now().Unix()
-	}
 	e.startUsage = ev.Usage
 	r := e.response("in_progress", nil, nil)
 	e.send(emit, lifecycleEvent{Type: "response.created", Response: r, Seq: e.next()})
 	e.send(emit, lifecycleEvent{Type: "response.in_progress", Response: r, Seq: e.next()})
 }
 
-// responseID makes a resp_ id from an upstream id (or a random one).
-func responseID(upstream string) string {
+// responseID makes a resp_ id from an upstream id (or a fresh one).
+func responseID(upstream string, fresh func() string) string {
 	if strings.HasPrefix(upstream, "resp_") {
 		return upstream
 	}
@@ -154,9 +148,7 @@ func responseID(upstream string) string {
 		}
 	}
 	if b.Len() == 0 {
-		var r [12]byte
-		_, _ = rand.Read(r[:])
-		b.WriteString(hex.EncodeToString(r[:]))
+		b.WriteString(fresh())
 	}
 	return "resp_" + b.String()
 }
