@@ -86,4 +86,3 @@ func TestDropForeignSignaturesOpenAI(t *testing.T) {
 		t.Errorf("gemini signature left in an openai tool call: %s", got)
 	}
 }
-
