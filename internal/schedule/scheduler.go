@@ -67,7 +67,7 @@ type Scheduler struct {
 	debits keyDebits
 
 	mu        sync.Mutex
-	successes map[string]struct{} // "<account>|<group>" awaiting the next selection
+	successes map[field]struct{} // (account, group) awaiting the next selection
 }
 
 // redisStore runs the rules as the Lua scripts, one atomic script per
@@ -80,6 +80,7 @@ type redisStore struct {
 	reportLua *redis.Script
 	debit     *redis.Script
 	clearCool *redis.Script
+	call      *selectCall // the selection's keys and arguments, boxed once
 }
 
 func (o Options) withDefaults() Options {
@@ -102,7 +103,7 @@ func New(rdb redis.UniversalClient, o Options) *Scheduler {
 }
 
 func newRedisStore(rdb redis.UniversalClient, o Options) *redisStore {
-	return &redisStore{
+	s := &redisStore{
 		rdb:       rdb,
 		keys:      newKeyspace(o.Namespace),
 		opts:      o,
@@ -111,6 +112,8 @@ func newRedisStore(rdb redis.UniversalClient, o Options) *redisStore {
 		debit:     redis.NewScript(debitSrc),
 		clearCool: redis.NewScript(clearCooldownsSrc),
 	}
+	s.call = newSelectCall(s.keys, o)
+	return s
 }
 
 // preload loads the scripts on every node so the hot path uses EVALSHA only.
@@ -232,22 +235,9 @@ type Lease struct {
 
 // acquire runs the selection script: one Redis round trip on the hot path.
 func (s *redisStore) acquire(ctx context.Context, q Query, successes string) (Lease, error) {
-	keys := s.selectKeys(q)
-	args := []any{
-		q.Group, boolArg(q.Force), ms(s.opts.StickyTTL), ms(s.opts.Window),
-		strings.Join(q.Attempted, "\n"), boolArg(q.SessionID != ""),
-		string(s.opts.Mode), ms(s.opts.MaxWait), strconv.FormatFloat(s.opts.QuotaProtection, 'f', -1, 64),
-		successes,
-	}
-	k := q.Key
-	ttl := k.TTL
-	if ttl <= 0 {
-		ttl = 11 * time.Minute
-	}
-	args = append(args, boolArg(k.Name != ""), k.Limits.RPM, k.Limits.TPM, k.Limits.MaxInFlight, k.Limits.DailyTokens,
-		k.Lease, ms(ttl), ms(q.Grace), ms(q.Waited), ms(q.Deadline), boolArg(q.RetryTried))
+	args := s.selectArgs(q, successes)
 	for try := 0; try < 2; try++ {
-		res, err := s.sel.Run(ctx, s.rdb, keys, args...).Slice()
+		res, err := s.runSelect(ctx, args)
 		if err != nil {
 			return Lease{}, fmt.Errorf("select account: %w", err)
 		}
@@ -270,9 +260,9 @@ func (s *redisStore) acquire(ctx context.Context, q Query, successes string) (Le
 func (s *Scheduler) NoteSuccess(account, group string) {
 	s.mu.Lock()
 	if s.successes == nil {
-		s.successes = map[string]struct{}{}
+		s.successes = map[field]struct{}{}
 	}
-	s.successes[account+"|"+group] = struct{}{}
+	s.successes[field{account, group}] = struct{}{}
 	s.mu.Unlock()
 }
 
@@ -284,32 +274,13 @@ func (s *Scheduler) drainSuccesses() string {
 	}
 	var b strings.Builder
 	for f := range s.successes {
-		b.WriteString(f)
+		b.WriteString(f.acct)
+		b.WriteByte('|')
+		b.WriteString(f.group)
 		b.WriteByte('\n')
 	}
 	clear(s.successes)
 	return b.String()
-}
-
-func (s *redisStore) selectKeys(q Query) []string {
-	c := q.Candidates
-	return []string{
-		s.keys.cfg(),
-		s.keys.session(q.Scope, q.SessionID, q.Group),
-		s.keys.lastUsed(q.Scope, q.Group),
-		s.keys.rr(),
-		s.keys.coolGroup(q.Group),
-		s.keys.coolAccount(),
-		s.keys.disabled(),
-		s.keys.cand(c.ID, tierNames[0]),
-		s.keys.cand(c.ID, tierNames[1]),
-		s.keys.cand(c.ID, tierNames[2]),
-		s.keys.quota(q.Group),
-		s.keys.streak(),
-		s.keys.keyUsage(q.Key.Name),
-		s.keys.keyInFlight(q.Key.Name),
-		s.keys.reasons(),
-	}
 }
 
 // candidateTTL bounds how long an unused candidate set stays in Redis; a
