@@ -19,6 +19,9 @@ type backend interface {
 	debitKeys(ctx context.Context, batch []keyRelease) error
 	keyUsage(ctx context.Context, names []string) (map[string]KeyUsage, error)
 	setQuota(ctx context.Context, accountID, group, value string) error
+	// setQuotas writes learned quota values ("fraction:reset_ms") of
+	// (account, group) pairs, off the request path.
+	setQuotas(ctx context.Context, batch map[field]string) error
 
 	settings(ctx context.Context) (Settings, error)
 	setMode(ctx context.Context, m Mode, maxWait time.Duration) error
@@ -40,11 +43,24 @@ func (s *Scheduler) Acquire(ctx context.Context, q Query) (Lease, error) {
 	if q.Candidates == nil || q.Candidates.Len() == 0 {
 		return Lease{Status: StatusNone, Wait: -1}, nil
 	}
-	return s.be.acquire(ctx, q, s.drainSuccesses())
+	l, err := s.be.acquire(ctx, q, s.drainSuccesses())
+	if l.Streak > 0 {
+		s.sawStreak(l.Account, q.Group)
+	}
+	return l, err
 }
 
-// Report records an attempt's outcome and returns the cooldown end (zero on success).
+// Report records an attempt's outcome and returns the cooldown end (zero on
+// success). A success whose learned quota is not low is queued for the
+// background flush instead (deferred.go).
 func (s *Scheduler) Report(ctx context.Context, o Outcome) (time.Time, error) {
+	if s.deferrable(o) {
+		s.queueQuota(o)
+		return time.Time{}, nil
+	}
+	if o.QuotaKnown {
+		s.dropQueuedQuota(o.Account, o.Group)
+	}
 	return s.be.report(ctx, o)
 }
 

@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -74,17 +75,19 @@ func (s *Scheduler) ReleaseKey(name, lease string, tokens int64) {
 	s.debits.mu.Unlock()
 }
 
-// FlushKeyDebits writes the queued releases now.
+// FlushKeyDebits writes the queued releases now, and the learned quota
+// that successes queued (deferred.go).
 func (s *Scheduler) FlushKeyDebits(ctx context.Context) error {
+	qerr := s.flushQuotas(ctx)
 	s.debits.mu.Lock()
 	batch := s.debits.pending
 	s.debits.pending = nil
 	s.debits.mu.Unlock()
 	batch = mergeReleases(batch)
 	if len(batch) == 0 {
-		return nil
+		return qerr
 	}
-	return s.be.debitKeys(ctx, batch)
+	return errors.Join(qerr, s.be.debitKeys(ctx, batch))
 }
 
 // mergeReleases folds the releases of one flush per key: the tokens of a

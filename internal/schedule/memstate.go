@@ -16,7 +16,7 @@ func (b *memStore) report(_ context.Context, o Outcome) (time.Time, error) {
 	now := m.nowMs()
 	acct, group := o.Account, o.Group
 	if o.QuotaKnown {
-		m.putQuota(group, acct, strconv.FormatFloat(o.Quota, 'f', 4, 64)+":"+strconv.FormatInt(o.QuotaReset.UnixMilli(), 10))
+		m.putQuota(group, acct, quotaString(o.Quota, o.QuotaReset.UnixMilli()))
 	}
 	if o.Success {
 		delete(m.streaks, field{acct, group})

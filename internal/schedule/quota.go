@@ -3,7 +3,6 @@ package schedule
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -16,7 +15,8 @@ func (s *Scheduler) SetQuota(ctx context.Context, accountID, group string, fract
 		return fmt.Errorf("set quota of %s: no reset time", accountID)
 	}
 	fraction = min(max(fraction, 0), 1)
-	v := strconv.FormatFloat(fraction, 'f', 4, 64) + ":" + strconv.FormatInt(reset.UnixMilli(), 10)
+	v := quotaString(fraction, reset.UnixMilli())
+	s.dropQueuedQuota(accountID, group)
 	if err := s.be.setQuota(ctx, accountID, group, v); err != nil {
 		return fmt.Errorf("set quota of %s: %w", accountID, err)
 	}

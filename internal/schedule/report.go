@@ -3,7 +3,6 @@ package schedule
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -43,11 +42,13 @@ type Outcome struct {
 	QuotaReset time.Time
 }
 
-// NeedsReport tells whether an attempt must be written back at once: a
-// failure, a success that moves a binding or teaches quota, or one that
-// clears a failure streak the selection saw. Other successes only clear
-// streaks through NoteSuccess, in the next selection's round trip, so a
-// healthy sticky request costs one round trip.
+// NeedsReport tells whether an attempt must be reported: a failure, a
+// success that moves a binding or teaches quota, or one that clears a failure
+// streak the selection saw. Other successes only clear streaks through
+// NoteSuccess, in the next selection's round trip, so a healthy sticky
+// request costs one round trip; Report itself queues a success whose quota is
+// not low for the background flush (deferred.go), so that one costs none
+// either.
 func NeedsReport(l Lease, o Outcome) bool {
 	return !o.Success || l.Streak > 0 || o.Rebind || o.QuotaKnown
 }
@@ -65,7 +66,7 @@ func (s *redisStore) report(ctx context.Context, o Outcome) (time.Time, error) {
 	}
 	quota := ""
 	if o.QuotaKnown {
-		quota = strconv.FormatFloat(o.Quota, 'f', 4, 64) + ":" + strconv.FormatInt(o.QuotaReset.UnixMilli(), 10)
+		quota = quotaString(o.Quota, o.QuotaReset.UnixMilli())
 	}
 	keys := []string{
 		s.keys.coolGroup(o.Group), s.keys.coolAccount(), s.keys.reasons(), s.keys.streak(),

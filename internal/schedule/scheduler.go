@@ -68,6 +68,8 @@ type Scheduler struct {
 
 	mu        sync.Mutex
 	successes map[field]struct{} // (account, group) awaiting the next selection
+	streaked  map[field]struct{} // chosen with a failure streak: the success reports at once
+	quotas    map[field]string   // learned quota awaiting the background flush (deferred.go)
 }
 
 // redisStore runs the rules as the Lua scripts, one atomic script per
