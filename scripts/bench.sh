@@ -3,9 +3,10 @@
 #   1. Go micro-benchmarks (-benchmem, -count 5, one package at a time);
 #   2. a CPU profile of one in-process gateway benchmark (pprof top);
 #   3. the end-to-end load harness (cmd/switchyard-bench), which starts the
-#      fake upstream, redis-server and the gateway as separate processes,
-#      stops them again, and writes the report.
-# Nothing here asserts a timing. The full run takes about 11 minutes on
+#      fake upstream, redis-server, the floor proxy (cmd/floorproxy, a bare
+#      httputil.ReverseProxy the targets are measured against) and the
+#      gateway as separate processes, stops them again, and writes the report.
+# Nothing here asserts a timing. The full run takes about 15-18 minutes on
 # 2 cores; `./scripts/bench.sh -quick` is a 1-2 minute smoke run that writes
 # bin/BENCHMARKS.quick.md instead of BENCHMARKS.md (set OUT to change it).
 # Raw results are kept in bin/bench/.
@@ -49,7 +50,7 @@ fi
 
 phase "build"
 mkdir -p "$BIN"
-CGO_ENABLED=0 $GO build -trimpath -ldflags "-s -w" -o "$BIN/" ./cmd/switchyard ./cmd/fakeupstream ./cmd/switchyard-bench
+CGO_ENABLED=0 $GO build -trimpath -ldflags "-s -w" -o "$BIN/" ./cmd/switchyard ./cmd/fakeupstream ./cmd/floorproxy ./cmd/switchyard-bench
 
 # -p 1: one package's benchmarks at a time, so two never share the cores.
 micro_cmd="go test -p 1 -run '^\$' -bench . -benchmem -count $count -benchtime $benchtime ${pkgs[*]}"

@@ -1,7 +1,9 @@
 // Command switchyard-bench is Switchyard's end-to-end load harness. It starts
-// the fake upstream, redis-server and the gateway binary as separate
-// processes on loopback, drives them with open-loop arrival rates, and writes
-// BENCHMARKS.md (together with the micro-benchmark output of scripts/bench.sh).
+// the fake upstream, redis-server, the floor proxy (cmd/floorproxy: a bare
+// httputil.ReverseProxy, the baseline of the targets) and the gateway binary
+// as separate processes on loopback, drives them with open-loop arrival
+// rates, and writes BENCHMARKS.md (together with the micro-benchmark output
+// of scripts/bench.sh).
 // It never asserts anything: it only measures and reports.
 //
 //	switchyard-bench [-quick] [-bin bin] [-micro bench.txt] [-out BENCHMARKS.md]
@@ -30,7 +32,7 @@ func main() {
 
 func run() int {
 	quick := flag.Bool("quick", false, "1-2 minute smoke run: one short round, fewer rates")
-	bin := flag.String("bin", "bin", "directory with the switchyard and fakeupstream binaries")
+	bin := flag.String("bin", "bin", "directory with the switchyard, fakeupstream and floorproxy binaries")
 	accounts := flag.String("accounts", "examples/demo/accounts.yaml", "account pool file (base_url via ${SWITCHYARD_DEMO_UPSTREAM})")
 	routes := flag.String("routes", "examples/demo/routes.yaml", "routes file")
 	rates := flag.String("rates", "", "JSON rate ladder in req/s, comma-separated (default depends on -quick)")

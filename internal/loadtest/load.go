@@ -35,6 +35,8 @@ type sample struct {
 	ttfb time.Duration // scheduled time → first body byte (streams)
 	lag  time.Duration // scheduled time → actually sent
 	err  string        // "" when the request succeeded
+	// events is the SSE events of a stream (blank-line terminated).
+	events int
 }
 
 // newLoadClient is the generator's HTTP client: keep-alive, no compression,
@@ -80,6 +82,7 @@ func doRequest(client *http.Client, url, key string, body []byte, stream bool, a
 	}
 	var total int
 	var tail []byte
+	var prev byte
 	for {
 		n, err := resp.Body.Read(buf)
 		if n > 0 {
@@ -89,6 +92,7 @@ func doRequest(client *http.Client, url, key string, body []byte, stream bool, a
 			total += n
 			if stream {
 				tail = appendTail(tail, buf[:n])
+				s.events, prev = countEvents(buf[:n], prev, s.events)
 			}
 		}
 		if errors.Is(err, io.EOF) {
@@ -107,6 +111,18 @@ func doRequest(client *http.Client, url, key string, body []byte, stream bool, a
 		s.err = "stream_unfinished"
 	}
 	return s
+}
+
+// countEvents counts the SSE event ends ("\n\n") in p, which follows a
+// byte prev of the same stream, onto n.
+func countEvents(p []byte, prev byte, n int) (int, byte) {
+	for _, c := range p {
+		if c == '\n' && prev == '\n' {
+			n++
+		}
+		prev = c
+	}
+	return n, prev
 }
 
 // appendTail keeps the last 256 bytes seen.

@@ -162,6 +162,27 @@ func TestParseMonitorLine(t *testing.T) {
 	}
 }
 
+func TestMonitorLabel(t *testing.T) {
+	cases := []struct{ line, want string }{
+		{`+1767225600.1 [0 127.0.0.1:1] "evalsha" "9f0a" "1" "{sy}:reqlog" "5000" "r" "{\"id\":\"a\"}"`, requestLogScript},
+		{`+1767225600.1 [0 127.0.0.1:1] "evalsha" "9f0a" "2" "{sy}:cfg" "{sy}:reqlog"`, "evalsha"},
+		{`+1767225600.1 [0 127.0.0.1:1] "evalsha" "9f0a" "0"`, "evalsha"},
+		{`+1767225600.1 [0 127.0.0.1:1] "get" "{sy}:reqlog"`, "get"},
+	}
+	for _, c := range cases {
+		cmd, _, ok := ParseMonitorLine(c.line)
+		if !ok {
+			t.Fatalf("%q not parsed", c.line)
+		}
+		if got := MonitorLabel(c.line, cmd); got != c.want {
+			t.Errorf("%q: got %q; want %q", c.line, got, c.want)
+		}
+	}
+	if got := monitorArgs(`+1 [0 lua] "a" "b\"c" "d"`, 5); len(got) != 3 || got[1] != `b\"c` {
+		t.Errorf("args %q", got)
+	}
+}
+
 func TestReadReply(t *testing.T) {
 	r := bufio.NewReader(strings.NewReader("+OK\r\n:42\r\n$5\r\nhello\r\n$-1\r\n*2\r\n$1\r\na\r\n:1\r\n-ERR nope\r\n"))
 	want := []any{"OK", int64(42), "hello", nil}

@@ -191,6 +191,56 @@ func ParseMonitorLine(line string) (cmd string, fromScript, ok bool) {
 	return strings.ToLower(rest[1 : 1+q]), fromScript, true
 }
 
+// requestLogScript is the census name of a script call on the request-log
+// stream (internal/monitor's append.lua, one per batch of records).
+const requestLogScript = "evalsha:reqlog"
+
+// MonitorLabel is the census name of a MONITOR line's command: the command,
+// except that a script call whose first key is the request-log stream
+// ("…:reqlog") is requestLogScript, since the request log is written off
+// the request path.
+func MonitorLabel(line, cmd string) string {
+	if cmd != "evalsha" && cmd != "eval" && cmd != "evalsha_ro" && cmd != "eval_ro" {
+		return cmd
+	}
+	args := monitorArgs(line, 4)
+	if len(args) == 4 && args[2] != "0" && strings.HasSuffix(args[3], ":reqlog") {
+		return requestLogScript
+	}
+	return cmd
+}
+
+// monitorArgs returns the first n quoted arguments of a MONITOR line
+// (backslash escapes kept as they are).
+func monitorArgs(line string, n int) []string {
+	end := strings.IndexByte(line, ']')
+	if end < 0 {
+		return nil
+	}
+	rest := line[end+1:]
+	var out []string
+	for len(out) < n {
+		i := strings.IndexByte(rest, '"')
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+		j := 0
+		for j < len(rest) && rest[j] != '"' {
+			if rest[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(rest) {
+			break
+		}
+		out = append(out, rest[:j])
+		rest = rest[j+1:]
+	}
+	return out
+}
+
 // monitor records what clients send to a Redis until stop is called.
 type monitor struct {
 	conn    *respConn
@@ -222,7 +272,7 @@ func startMonitor(addr string) (*monitor, error) {
 			case lua:
 				m.scripts[cmd]++
 			default:
-				m.client[cmd]++
+				m.client[MonitorLabel(line, cmd)]++
 			}
 		}
 	}()

@@ -20,17 +20,6 @@ type ReportInput struct {
 	ProfileCommand string
 }
 
-// Targets of DESIGN.md's cost model.
-const (
-	targetAddedP50   = 500 * time.Microsecond
-	targetAddedP99   = 2 * time.Millisecond
-	targetRate       = 1000
-	targetRoundTrips = 1.0
-	targetStreamMem  = 64 << 10
-	targetSelection  = 2.0
-	targetSetup      = "gw-redis"
-)
-
 func fmtDur(d time.Duration) string {
 	neg := d < 0
 	if neg {
@@ -234,123 +223,18 @@ func (r *report) header() {
 	r.p("")
 }
 
-type targetRow struct{ name, want, got, verdict, why string }
-
-func (r *report) targets() {
-	var ts []targetRow
-	// 1. Added latency at 1,000 req/s, JSON, real Redis, sticky.
-	if a, ok := r.find(targetSetup, targetRate, false); ok && r.res != nil {
-		p50, ok50 := r.added(a, func(s Step) time.Duration { return s.Lat.P50 })
-		p99, ok99 := r.added(a, func(s Step) time.Duration { return s.Lat.P99 })
-		why := r.latencyWhy(a)
-		if ok50 {
-			ts = append(ts, verdict("added latency p50 at 1,000 req/s (JSON, real Redis, sticky)", "≤ 0.5 ms", p50, targetAddedP50, why))
-		}
-		if ok99 {
-			ts = append(ts, verdict("added latency p99 at 1,000 req/s (JSON, real Redis, sticky)", "≤ 2 ms", p99, targetAddedP99, why))
-		}
-	} else {
-		ts = append(ts, targetRow{name: "added latency at 1,000 req/s (JSON, real Redis, sticky)", want: "p50 ≤ 0.5 ms, p99 ≤ 2 ms",
-			got: "not measured", verdict: "—", why: "the setup did not reach 1,000 req/s in this run, or the load run was skipped"})
-	}
-	// 2. Redis round trips per healthy request.
-	if c, ok := r.census(targetSetup); ok {
-		got := c.OnPath()
-		t := targetRow{name: "Redis round trips per healthy sticky request", want: "1 (EVALSHA counts as one)",
-			got: fmt.Sprintf("%.2f on the request path; %.2f with background writes (%s)", got, c.PerRequest(), fmtCounts(c.RoundTrips, c.Requests))}
-		if got <= targetRoundTrips+0.05 {
-			t.verdict = "**met**"
-		} else {
-			t.verdict = fmt.Sprintf("**missed** by %.2f round trips", got-targetRoundTrips)
-			t.why = roundTripWhy(c)
-		}
-		ts = append(ts, t)
-	} else {
-		ts = append(ts, targetRow{name: "Redis round trips per healthy sticky request", want: "1", got: "not measured", verdict: "—", why: "no real Redis in this run"})
-	}
-	// 3. Memory per open stream.
-	if r.res != nil && len(r.res.Streams) > 0 {
-		worst := r.res.Streams[0]
-		var parts []string
-		for _, m := range r.res.Streams {
-			parts = append(parts, fmt.Sprintf("%.1f KiB at %d", m.PerStream()/1024, m.N))
-			if m.PerStream() > worst.PerStream() {
-				worst = m
-			}
-		}
-		t := targetRow{name: "gateway memory per open stream", want: "≤ 64 KiB", got: strings.Join(parts, ", ")}
-		if worst.PerStream() <= targetStreamMem {
-			t.verdict = "**met**"
-		} else {
-			t.verdict = fmt.Sprintf("**missed** by %.1f KiB (%.1fx)", (worst.PerStream()-targetStreamMem)/1024, worst.PerStream()/targetStreamMem)
-			t.why = "each relayed stream keeps five goroutines in the gateway (the handler in the relay loop, net/http's background reader of the client connection, the SSE pump, and the upstream transport's read and write loops) with their stacks, net/http's 4 KiB read and write buffers on both connections, the SSE read and relay buffers, plus GC headroom (GOGC=100)"
-		}
-		ts = append(ts, t)
-	}
-	// 4. Selection cost at 10,000 accounts vs 10.
-	if r.in.Micro != nil {
-		worst, worstName, found := 0.0, "", false
-		var parts []string
-		for _, store := range []string{"redis-server", "miniredis"} {
-			for _, path := range []string{"sticky", "round_robin"} {
-				lo, ok1 := r.in.Micro.Find(fmt.Sprintf("BenchmarkAcquire/%s/%s/accounts=10", store, path))
-				hi, ok2 := r.in.Micro.Find(fmt.Sprintf("BenchmarkAcquire/%s/%s/accounts=10000", store, path))
-				if !ok1 || !ok2 || lo.Median["ns/op"] == 0 {
-					continue
-				}
-				found = true
-				ratio := hi.Median["ns/op"] / lo.Median["ns/op"]
-				parts = append(parts, fmt.Sprintf("%s %s %.2fx", store, path, ratio))
-				if ratio > worst {
-					worst, worstName = ratio, store+" "+path
-				}
-			}
-		}
-		if found {
-			t := targetRow{name: "selection cost at 10,000 accounts vs 10 (Acquire ns/op)", want: "within 2x", got: strings.Join(parts, ", ")}
-			if worst <= targetSelection {
-				t.verdict = "**met**"
-			} else {
-				t.verdict = fmt.Sprintf("**missed** by %.2fx (%s)", worst-targetSelection, worstName)
-				t.why = "see the selection table: the growth is in the script's work per candidate"
-			}
-			ts = append(ts, t)
-		}
-	}
-	r.p("## Targets")
-	r.p("")
-	r.p("| target | goal | measured | verdict | why (when missed) |")
-	r.p("|---|---|---|---|---|")
-	for _, t := range ts {
-		r.p("| %s | %s | %s | %s | %s |", t.name, t.want, t.got, t.verdict, t.why)
-	}
-	r.p("")
-}
-
-func verdict(name, want string, got, limit time.Duration, why string) targetRow {
-	t := targetRow{name: name, want: want, got: fmtDur(got)}
-	if got <= limit {
-		t.verdict = "**met**"
-	} else {
-		t.verdict = fmt.Sprintf("**missed** by %s (%.1fx)", fmtDur(got-limit), float64(got)/float64(limit))
-		t.why = why
-	}
-	return t
-}
-
-func (r *report) latencyWhy(a agg) string {
-	cpu := a.med(Step.CPUPer1k)
-	return fmt.Sprintf("the gateway alone spends %.0f µs of CPU per request (%.3f CPU-s per 1,000), more than the whole p50 budget (DESIGN.md: a bare Go reverse proxy adds 150-220 µs); "+
-		"on the %d shared cores the harness's processes used %.0f%% and other work %.0f%% (medians), so requests also queue for a core, and the tail takes GC pauses and that queueing",
-		cpu*1000, cpu, r.res.Machine.NumCPU, a.med(Step.BoxCPU)*100, a.med(Step.OtherLoad)*100)
-}
-
 func roundTripWhy(c Census) string {
 	ev := float64(c.RoundTrips["evalsha"]+c.RoundTrips["eval"]) / float64(max(c.Requests, 1))
 	if ev >= 1.5 {
 		return fmt.Sprintf("%.2f EVALSHA per request: besides the selection, every success is reported in a second script call, because the upstream (like the real providers) sends rate-limit headers on every answer and a success that carries quota always reports (schedule.NeedsReport: QuotaKnown) instead of riding on the next selection", ev)
 	}
-	return "commands besides the selection script: " + fmtCounts(c.RoundTrips, c.Requests)
+	onPath := map[string]int64{}
+	for k, v := range c.RoundTrips {
+		if _, bg := Background[k]; !bg {
+			onPath[k] = v
+		}
+	}
+	return "commands on the request path besides the selection script: " + fmtCounts(onPath, c.Requests)
 }
 
 func fmtCounts(m map[string]int64, per int) string {
@@ -408,51 +292,6 @@ func (r *report) heldRates(setup string) (perRound []int, topped []bool) {
 	return perRound, topped
 }
 
-func (r *report) headlines() {
-	if r.res == nil {
-		return
-	}
-	r.p("## Headline figures")
-	r.p("")
-	for _, s := range r.res.Setups {
-		if s.Name == "direct" {
-			continue
-		}
-		if a, ok := r.find(s.Name, targetRate, false); ok {
-			p50, _ := r.added(a, func(s Step) time.Duration { return s.Lat.P50 })
-			p99, _ := r.added(a, func(s Step) time.Duration { return s.Lat.P99 })
-			redis := ""
-			if s.Redis {
-				redis = fmt.Sprintf("; %.2f Redis commands per request (commandstats, inside scripts included)", a.med(Step.RedisPerReq))
-			}
-			r.p("- **%s** at 1,000 req/s (JSON, sticky): added latency p50 %s, p99 %s; %.3f gateway CPU-s per 1,000 requests%s.",
-				s.Name, fmtDur(p50), fmtDur(p99), a.med(Step.CPUPer1k), redis)
-		}
-		per, topped := r.heldRates(s.Name)
-		if len(per) > 0 {
-			r.p("  Highest JSON rate held (< 1%% errors, no growing backlog, p99 under half the timeout): %s.", fmtHeld(per, topped))
-		}
-	}
-	for _, c := range r.res.Census {
-		r.p("- **%s**: %.2f Redis round trips per healthy sticky request on the request path, %.2f with background writes (%s).", c.Setup, c.OnPath(), c.PerRequest(), fmtCounts(c.RoundTrips, c.Requests))
-	}
-	for _, m := range r.res.Streams {
-		r.p("- **%d open streams** (one gateway, real Redis): %.1f KiB RSS per stream.", m.N, m.PerStream()/1024)
-	}
-	if r.in.Micro != nil {
-		if lo, ok := r.in.Micro.Find("BenchmarkAcquire/redis-server/sticky/accounts=10"); ok {
-			if hi, ok := r.in.Micro.Find("BenchmarkAcquire/redis-server/sticky/accounts=10000"); ok {
-				r.p("- **Selection** on redis-server (sticky): %s at 10 accounts, %s at 10,000 (%.2fx).",
-					fmtNs(lo.Median["ns/op"]), fmtNs(hi.Median["ns/op"]), hi.Median["ns/op"]/lo.Median["ns/op"])
-			}
-		}
-		if lo, ok := r.in.Micro.Find("BenchmarkAcquire/embedded/sticky/accounts=10"); ok {
-			r.p("- **Selection** on the embedded store (sticky, 10 accounts): %s and %s allocated per call.", fmtNs(lo.Median["ns/op"]), fmtBytes(int64(lo.Median["B/op"])))
-		}
-	}
-	r.p("")
-}
-
 func fmtHeld(per []int, topped []bool) string {
 	xs := make([]float64, len(per))
 	var parts []string
@@ -480,24 +319,28 @@ func (r *report) load() {
 	c := res.Config
 	r.p("## End-to-end load (`cmd/switchyard-bench`)")
 	r.p("")
-	r.p("Separate processes on loopback: the fake upstream (`FAKEUPSTREAM_LATENCY=%s`), redis-server, and the gateway binary with the demo pool (`%s`, base_url via `${SWITCHYARD_DEMO_UPSTREAM}`), built with `go build`. "+
+	r.p("Separate processes on loopback: the fake upstream (`FAKEUPSTREAM_LATENCY=%s`), redis-server, the floor proxy (`cmd/floorproxy`), and the gateway binary with the demo pool (`%s`, base_url via `${SWITCHYARD_DEMO_UPSTREAM}`), built with `go build`. "+
 		"Open-loop arrivals: %d round(s); in each round every rate of the ladder %v req/s is run on every setup (rotating order) before the next rate; "+
 		"each step is %s of warm-up (not counted) and %s measured; a request times out %s after its scheduled time. "+
 		"JSON requests are Anthropic Messages with `metadata.user_id` session ids from a pool of %d sessions (sticky after the warm-up binds them).",
 		c.Latency, c.Accounts, c.Rounds, c.Rates, c.Warm, c.Measure, c.Timeout, c.Sessions)
 	r.p("")
-	r.p("| setup | what |")
-	r.p("|---|---|")
+	r.p("| setup | what | one `/metrics` scrape allocates (taken off the allocation counts) |")
+	r.p("|---|---|---|")
 	for _, s := range res.Setups {
-		r.p("| %s | %s |", s.Name, s.Desc)
+		scrape := "—"
+		if s.Gateways > 0 && s.ScrapeAllocs >= 0 {
+			scrape = fmt.Sprintf("%d objects", s.ScrapeAllocs)
+		}
+		r.p("| %s | %s | %s |", s.Name, s.Desc, scrape)
 	}
 	r.p("")
 	r.p("### JSON (non-streaming), sticky sessions")
 	r.p("")
-	r.p("Latency from the scheduled send time to the last byte; *added* is the setup minus `direct` in the same round at the same rate (median over rounds). CPU is the gateway process(es) only (utime+stime from `/proc/<pid>/stat`). Redis cmds/req is `INFO commandstats` calls over the step ÷ requests, commands run inside scripts included. *box CPU* is gateway + Redis + fake upstream + load generator over all cores; *other load* is what the rest of the machine used meanwhile (`/proc/stat` busy time minus the harness and its children). *held*: rounds where the rate was held (< 1%% errors, no growing backlog, p99 under half the timeout).")
+	r.p("Latency from the scheduled send time to the last byte; *added* is the setup minus `direct` in the same round at the same rate (median over rounds). *Proc CPU* is the gateway process(es), or for `floor` the floor proxy, only (utime+stime from `/proc/<pid>/stat`); *Redis CPU* is the setup's redis-server. *allocs/req* is the heap objects the gateway (or floor) process(es) allocated during the step ÷ requests (`go_memstats_mallocs_total` from their `/metrics`, one scrape's own allocations taken off). Redis cmds/req is `INFO commandstats` calls over the step ÷ requests, commands run inside scripts included. *box CPU* is gateway + Redis + fake upstream + load generator over all cores; *other load* is what the rest of the machine used meanwhile (`/proc/stat` busy time minus the harness and its children). *held*: rounds where the rate was held (< 1%% errors, no growing backlog, p99 under half the timeout).")
 	r.p("")
-	r.p("| setup | rate | p50 | p95 | p99 | added p50 | added p99 | errors | held | gateway CPU-s / 1k req | Redis cmds/req | box CPU | other load | generator lag p99 |")
-	r.p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+	r.p("| setup | rate | p50 | p95 | p99 | added p50 | added p99 | errors | held | proc CPU-s / 1k req | Redis CPU-s / 1k req | allocs/req | Redis cmds/req | box CPU | other load | generator lag p99 |")
+	r.p("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, a := range r.aggs {
 		if a.stream {
 			continue
@@ -512,18 +355,12 @@ func (r *report) load() {
 			}
 		}
 		held, total := a.held()
-		cpu, rc := "—", "—"
-		if a.setup != "direct" {
-			cpu = fmt.Sprintf("%.3f", a.med(Step.CPUPer1k))
-		}
-		if a.steps[0].RedisByCmd != nil {
-			rc = fmt.Sprintf("%.2f", a.med(Step.RedisPerReq))
-		}
-		r.p("| %s | %d | %s | %s | %s | %s | %s | %.2f%% | %d/%d | %s | %s | %.0f%% | %.0f%% | %s |", a.setup, a.rate,
+		cpu, rcpu, allocs, rc := r.costCells(a)
+		r.p("| %s | %d | %s | %s | %s | %s | %s | %.2f%% | %d/%d | %s | %s | %s | %s | %.0f%% | %.0f%% | %s |", a.setup, a.rate,
 			fmtDur(a.medDur(func(s Step) time.Duration { return s.Lat.P50 })),
 			fmtDur(a.medDur(func(s Step) time.Duration { return s.Lat.P95 })),
 			fmtDur(a.medDur(func(s Step) time.Duration { return s.Lat.P99 })),
-			addP50, addP99, a.med(func(s Step) float64 { return s.ErrRate * 100 }), held, total, cpu, rc,
+			addP50, addP99, a.med(func(s Step) float64 { return s.ErrRate * 100 }), held, total, cpu, rcpu, allocs, rc,
 			a.med(Step.BoxCPU)*100, a.med(Step.OtherLoad)*100, fmtDur(a.medDur(func(s Step) time.Duration { return s.Lag.P99 })))
 	}
 	r.p("")
@@ -545,15 +382,15 @@ func (r *report) load() {
 
 	r.p("### Streaming")
 	r.p("")
-	r.p("Anthropic streams (the fake sends its events without pauses). TTFB is from the scheduled send time to the first body byte; *total* to the last byte.")
+	r.p("Anthropic streams (the fake sends its events without pauses). TTFB is from the scheduled send time to the first body byte; *total* to the last byte. CPU and allocation columns as in the JSON table, per stream.")
 	r.p("")
-	r.p("| setup | rate | TTFB p50 | TTFB p95 | TTFB p99 | added TTFB p50 | added TTFB p99 | total p50 | errors | gateway CPU-s / 1k streams |")
-	r.p("|---|---|---|---|---|---|---|---|---|---|")
+	r.p("| setup | rate | events/stream | TTFB p50 | TTFB p95 | TTFB p99 | added TTFB p50 | added TTFB p99 | total p50 | errors | proc CPU-s / 1k streams | Redis CPU-s / 1k streams | allocs/stream |")
+	r.p("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, a := range r.aggs {
 		if !a.stream {
 			continue
 		}
-		addP50, addP99, cpu := "—", "—", "—"
+		addP50, addP99 := "—", "—"
 		if a.setup != "direct" {
 			if v, ok := r.added(a, func(s Step) time.Duration { return s.TTFB.P50 }); ok {
 				addP50 = fmtDur(v)
@@ -561,14 +398,14 @@ func (r *report) load() {
 			if v, ok := r.added(a, func(s Step) time.Duration { return s.TTFB.P99 }); ok {
 				addP99 = fmtDur(v)
 			}
-			cpu = fmt.Sprintf("%.3f", a.med(Step.CPUPer1k))
 		}
-		r.p("| %s | %d | %s | %s | %s | %s | %s | %s | %.2f%% | %s |", a.setup, a.rate,
+		cpu, rcpu, allocs, _ := r.costCells(a)
+		r.p("| %s | %d | %.1f | %s | %s | %s | %s | %s | %s | %.2f%% | %s | %s | %s |", a.setup, a.rate, a.med(Step.EventsPerStream),
 			fmtDur(a.medDur(func(s Step) time.Duration { return s.TTFB.P50 })),
 			fmtDur(a.medDur(func(s Step) time.Duration { return s.TTFB.P95 })),
 			fmtDur(a.medDur(func(s Step) time.Duration { return s.TTFB.P99 })),
 			addP50, addP99, fmtDur(a.medDur(func(s Step) time.Duration { return s.Lat.P50 })),
-			a.med(func(s Step) float64 { return s.ErrRate * 100 }), cpu)
+			a.med(func(s Step) float64 { return s.ErrRate * 100 }), cpu, rcpu, allocs)
 	}
 	r.p("")
 
@@ -608,16 +445,20 @@ func (r *report) load() {
 	if len(res.Streams) > 0 {
 		r.p("### Memory per open stream")
 		r.p("")
-		r.p("A fresh gateway (real Redis when available) is warmed with 50 requests; then N Anthropic streams are opened through it at %d/s against a fake upstream `stall` fault (two events, then silence until the client leaves) and held open. Per stream = (VmRSS with the N streams open − VmRSS before) ÷ streams opened.", c.OpenRate)
+		r.p("A fresh gateway (real Redis when available; `%s`, since every stream comes from the harness's one client key), then a fresh floor proxy, is warmed with 50 requests; then N Anthropic streams are opened through it at %d/s against a fake upstream `stall` fault (two events, then silence until the client leaves) and held open. Per stream = (VmRSS with the N streams open − VmRSS before) ÷ streams opened.", strings.Join(streamCapsOff, " "), c.OpenRate)
 		r.p("")
-		r.p("| open streams | opened | failed | RSS before | RSS with streams open | peak RSS | per stream | time to open |")
-		r.p("|---|---|---|---|---|---|---|---|")
+		r.p("| open streams | through | opened | failed | RSS before | RSS with streams open | peak RSS | per stream | time to open |")
+		r.p("|---|---|---|---|---|---|---|---|---|")
 		for _, m := range res.Streams {
 			failed := fmt.Sprintf("%d", m.Failed)
 			if len(m.Errs) > 0 {
 				failed += " " + fmtCounts(m.Errs, 1)
 			}
-			r.p("| %d | %d | %s | %s | %s | %s | **%.1f KiB** | %s |", m.N, m.Opened, failed, fmtBytes(m.Before), fmtBytes(m.After), fmtBytes(m.HWM),
+			through := "gateway"
+			if m.IsFloor() {
+				through = "floor proxy"
+			}
+			r.p("| %d | %s | %d | %s | %s | %s | %s | **%.1f KiB** | %s |", m.N, through, m.Opened, failed, fmtBytes(m.Before), fmtBytes(m.After), fmtBytes(m.HWM),
 				m.PerStream()/1024, fmtDur(m.OpenTime.Round(time.Millisecond)))
 		}
 		r.p("")
@@ -630,6 +471,24 @@ func (r *report) load() {
 		}
 		r.p("")
 	}
+}
+
+// costCells are the CPU, Redis CPU, allocation and Redis command cells of
+// a load table row.
+func (r *report) costCells(a agg) (cpu, rcpu, allocs, rc string) {
+	cpu, rcpu, allocs, rc = "—", "—", "—", "—"
+	if a.setup == "direct" {
+		return
+	}
+	cpu = fmt.Sprintf("%.3f", a.med(Step.CPUPer1k))
+	if a.steps[0].RedisByCmd != nil {
+		rcpu = fmt.Sprintf("%.3f", a.med(func(s Step) float64 { return redisPerReqCPU(s).Seconds() * 1000 }))
+		rc = fmt.Sprintf("%.2f", a.med(Step.RedisPerReq))
+	}
+	if v, ok := a.allocs(); ok {
+		allocs = fmt.Sprintf("%.0f", v)
+	}
+	return
 }
 
 func (r *report) errorKinds() string {
@@ -652,6 +511,8 @@ func (r *report) method() {
 	r.p("- `make bench` runs `scripts/bench.sh`: the micro-benchmarks (`go test -run '^$' -bench . -benchmem -count 5` on the packages above), a CPU profile of one in-process benchmark, then `bin/switchyard-bench`, which writes this file. `./scripts/bench.sh -quick` is a 1-2 minute smoke run.")
 	r.p("- Open loop: request *i* of a step is started at `start + i/rate` whether or not earlier ones finished, and its latency is measured from that scheduled time, so a stalled system cannot slow the generator down and hide its queue (coordinated omission). *Generator lag* is how late requests actually left; when it is large the generator itself was short of CPU.")
 	r.p("- A rate is *held* when fewer than 1%% of its measured requests failed (non-200, transport error, timeout, or more than %d in flight), latency did not keep growing during the step (median of the last quarter > 1.5x the first quarter + 10 ms), and p99 stayed under half the request timeout. After every step the harness waits until every process is idle again, so an overloaded setup does not steal the cores of the next one.", cmp.Or(r.resMaxInFlight(), 4096))
+	r.p("- The **floor** is `cmd/floorproxy`: `httputil.NewSingleHostReverseProxy` to the fake upstream with `FlushInterval: -1` (every stream write flushed at once) and the gateway's upstream pool sizes (512 idle connections, 256 per host), in its own process, measured from `/proc` like a gateway. It gets the requests `direct` sends (the provider's model name and an account key, forwarded untouched) in the same steps as the gateways, and climbs the rate ladder like them. The targets are ratios to it, same run, same round, so the speed and load of the machine largely cancel out.")
+	r.p("- **Allocations per request** come from the runtime's own counter in the measured process, not from a micro-benchmark: the harness reads `go_memstats_mallocs_total` (client_golang's Go collector, = `runtime.MemStats.Mallocs`) from the gateway's admin listener (`SWITCHYARD_ADMIN_ADDR`, `GET /metrics`; the floor serves the same metric on its own admin listener) before and after each step, takes off what one scrape allocates (median of back-to-back scrapes after the warm-up, listed in the setup table) and divides by the requests sent. Background work of the process during the step is included. `BenchmarkGateway` allocs/op in the micro-benchmarks counts the whole test process instead (its HTTP client and canned upstream too).")
 	r.p("- Every process runs on the same machine: the load generator, the fake upstream and Redis compete with the gateway for the same cores, so the absolute latencies are pessimistic, and more replicas on the same cores add scheduling, not capacity.")
 	r.p("")
 }

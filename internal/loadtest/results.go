@@ -29,17 +29,17 @@ type Config struct {
 	Progress    io.Writer `json:"-"`
 }
 
-// DefaultConfig is the full run (about 7-9 minutes) or the quick smoke run
-// (about 1 minute).
+// DefaultConfig is the full run (about 10-13 minutes) or the quick smoke run
+// (about 1-2 minutes).
 func DefaultConfig(quick bool) Config {
 	c := Config{
 		Bin: "bin", Accounts: "examples/demo/accounts.yaml", Routes: "examples/demo/routes.yaml",
 		Latency: 20 * time.Millisecond, Rounds: 3,
-		Rates:       []int{250, 500, 1000, 1500, 2000, 3000},
-		StreamRates: []int{500},
+		Rates:       []int{250, 500, 1000, 1500, 2000, 3000, 4000},
+		StreamRates: []int{200, 500},
 		Warm:        time.Second, Measure: 3 * time.Second, Timeout: 2 * time.Second,
 		MaxInFlight: 4096, Sessions: 200, OpenStreams: []int{1000, 5000}, OpenRate: 2000,
-		MaxDuration: 10 * time.Minute,
+		MaxDuration: 15 * time.Minute,
 	}
 	if quick {
 		c.Quick, c.Rounds = true, 1
@@ -68,6 +68,11 @@ type SetupInfo struct {
 	Name, Desc string
 	Gateways   int
 	Redis      bool
+	Floor      bool // the floor proxy (cmd/floorproxy), not a gateway
+	// ScrapeAllocs is what one GET /metrics allocates in a process of the
+	// setup (median of back-to-back scrapes), taken off every step's
+	// allocation count; -1 when the setup's allocations are not read.
+	ScrapeAllocs int64
 }
 
 // Step is one open-loop step of one setup.
@@ -93,8 +98,16 @@ type Step struct {
 	OtherCPU      time.Duration // the rest of the machine: busy CPU not used by the harness or its children
 	RedisCalls    int64         // INFO commandstats delta, commands inside scripts included
 	RedisByCmd    map[string]int64
-	PeakInFlight  int
-	Settle        time.Duration // waited after the step until every process was idle
+	// Allocs is the heap objects the setup's gateway (or floor proxy)
+	// processes allocated during the step: the delta of their
+	// go_memstats_mallocs_total (GET /metrics on the admin listener) less
+	// one scrape's own allocations. Background work of the process (health
+	// probes, usage flushes, request-log batching) is included.
+	Allocs       int64
+	AllocsKnown  bool
+	PeakInFlight int
+	Events       int           // SSE events received by the measured successful streams
+	Settle       time.Duration // waited after the step until every process was idle
 }
 
 // CPUPer1k is the gateway CPU seconds per 1,000 requests.
@@ -103,6 +116,39 @@ func (s Step) CPUPer1k() float64 {
 		return 0
 	}
 	return s.GatewayCPU.Seconds() / float64(s.Sent) * 1000
+}
+
+// CPUPerReq is the gateway (or floor proxy) CPU per request.
+func (s Step) CPUPerReq() time.Duration {
+	if s.Sent == 0 {
+		return 0
+	}
+	return s.GatewayCPU / time.Duration(s.Sent)
+}
+
+// StackCPUPerReq is the gateway and redis-server CPU per request: what the
+// setup costs to serve a request (the floor has no Redis).
+func (s Step) StackCPUPerReq() time.Duration {
+	if s.Sent == 0 {
+		return 0
+	}
+	return (s.GatewayCPU + s.RedisCPU) / time.Duration(s.Sent)
+}
+
+// AllocsPerReq is Allocs per request, and whether it was measured.
+func (s Step) AllocsPerReq() (float64, bool) {
+	if !s.AllocsKnown || s.Sent == 0 {
+		return 0, false
+	}
+	return float64(s.Allocs) / float64(s.Sent), true
+}
+
+// EventsPerStream is the SSE events of a measured successful stream, on average.
+func (s Step) EventsPerStream() float64 {
+	if !s.Stream || s.OK == 0 {
+		return 0
+	}
+	return float64(s.Events) / float64(s.OK)
 }
 
 // RedisPerReq is the Redis commands per request (commandstats).
@@ -136,7 +182,8 @@ type Census struct {
 // Background names the commands a gateway sends off the request path, with
 // what they are: they cost Redis work but no wait in the request.
 var Background = map[string]string{
-	"xadd": "request-log record (internal/monitor): queued without waiting, written by a background batcher in pipelines",
+	"xadd":           "request-log record (internal/monitor): queued without waiting, written by a background batcher in pipelines",
+	requestLogScript: "script call appending a batch of request-log records (internal/monitor): queued without waiting, one per flush of the background batcher",
 }
 
 // PerRequest is the round trips per request, background writes included.
@@ -166,13 +213,17 @@ type Peak struct {
 	HWM   []int64
 }
 
-// StreamMem is the gateway memory with n streams held open.
+// StreamMem is the gateway (or floor proxy) memory with n streams held open.
 type StreamMem struct {
+	Setup                          string // "" or "gateway": a gateway; "floor": the floor proxy
 	N, Opened, Failed, ClosedEarly int
 	Errs                           map[string]int64
 	Before, After, HWM             int64 // VmRSS before, VmRSS with the streams open, VmHWM
 	OpenTime                       time.Duration
 }
+
+// IsFloor reports whether the streams were held through the floor proxy.
+func (m StreamMem) IsFloor() bool { return m.Setup == floorSetup }
 
 // PerStream is the RSS delta per open stream, in bytes.
 func (m StreamMem) PerStream() float64 {

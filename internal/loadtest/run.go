@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,6 +21,8 @@ const (
 	clientModel = "claude-sonnet-4-5"
 	mappedModel = "claude-sonnet-4-5-20250929"
 	stallModel  = "claude-bench-stall"
+
+	floorSetup = "floor" // the setup of the floor proxy
 )
 
 // setup is one system under test.
@@ -29,6 +32,9 @@ type setup struct {
 	redis *proc
 	target
 }
+
+// isGateway reports whether the setup runs Switchyard (not direct, not the floor).
+func (s *setup) isGateway() bool { return len(s.gws) > 0 && !s.Floor }
 
 func (s *setup) pids() []int {
 	var out []int
@@ -47,6 +53,9 @@ type runner struct {
 	setups []*setup
 	client *http.Client
 	all    []*proc
+	// scrape reads /metrics of the gateways and the floor (allocation
+	// counters); a client of its own, so the load client's pool is untouched.
+	scrape *http.Client
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -64,7 +73,7 @@ func (r *runner) note(format string, args ...any) {
 // processes, measures every setup, and stops everything it started.
 func Run(ctx context.Context, cfg Config) (*Results, error) {
 	res := &Results{Started: time.Now().UTC(), Config: cfg, Machine: readMachine()}
-	r := &runner{cfg: cfg, res: res, client: newLoadClient(2048)}
+	r := &runner{cfg: cfg, res: res, client: newLoadClient(2048), scrape: &http.Client{Timeout: 5 * time.Second}}
 	res.Machine.FDLimit = raiseFDLimit()
 	work := cfg.WorkDir
 	if work == "" {
@@ -109,6 +118,7 @@ func (r *runner) stopAll() {
 		r.all[i].stop(10 * time.Second)
 	}
 	r.client.CloseIdleConnections()
+	r.scrape.CloseIdleConnections()
 }
 
 func (r *runner) bin(name string) string { return filepath.Join(r.cfg.Bin, name) }
@@ -152,14 +162,14 @@ func (r *runner) startRedis(i int) (*proc, error) {
 	return p, nil
 }
 
-func (r *runner) gatewayEnv(redisURL string) []string {
+func (r *runner) gatewayEnv(redisURL string, extra ...string) []string {
 	abs := func(p string) string {
 		if a, err := filepath.Abs(p); err == nil {
 			return a
 		}
 		return p
 	}
-	return childEnv(
+	return append(childEnv(
 		"SWITCHYARD_LISTEN_ADDR=127.0.0.1:0",
 		"SWITCHYARD_ADMIN_ADDR=127.0.0.1:0",
 		"SWITCHYARD_ACCOUNTS_FILE="+abs(r.cfg.Accounts),
@@ -169,15 +179,15 @@ func (r *runner) gatewayEnv(redisURL string) []string {
 		"SWITCHYARD_REDIS_URL="+redisURL,
 		"SWITCHYARD_STREAM_IDLE_TIMEOUT=10m",
 		"SWITCHYARD_SHUTDOWN_GRACE=3s",
-	)
+	), extra...)
 }
 
-func (r *runner) startGateway(name string, redis *proc) (*proc, error) {
+func (r *runner) startGateway(name string, redis *proc, extraEnv ...string) (*proc, error) {
 	url := ""
 	if redis != nil {
 		url = "redis://" + redis.addr + "/0"
 	}
-	p, got, err := startAnnounced(name, r.bin("switchyard"), r.gatewayEnv(url), filepath.Join(r.work, name+".log"),
+	p, got, err := startAnnounced(name, r.bin("switchyard"), r.gatewayEnv(url, extraEnv...), filepath.Join(r.work, name+".log"),
 		[]string{"LISTENING ", "ADMIN "}, 20*time.Second)
 	if err != nil {
 		return nil, err
@@ -185,6 +195,28 @@ func (r *runner) startGateway(name string, redis *proc) (*proc, error) {
 	p.addr, p.admin = got["LISTENING "], got["ADMIN "]
 	r.all = append(r.all, p)
 	return p, nil
+}
+
+// startFloor starts the floor proxy (cmd/floorproxy) in front of the fake
+// upstream.
+func (r *runner) startFloor(name string) (*proc, error) {
+	env := childEnv("FLOORPROXY_UPSTREAM=http://"+r.fake.addr, "FLOORPROXY_ADDR=127.0.0.1:0", "FLOORPROXY_ADMIN_ADDR=127.0.0.1:0")
+	p, got, err := startAnnounced(name, r.bin("floorproxy"), env, filepath.Join(r.work, name+".log"),
+		[]string{"LISTENING ", "ADMIN "}, 15*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	p.addr, p.admin = got["LISTENING "], got["ADMIN "]
+	r.all = append(r.all, p)
+	return p, nil
+}
+
+// directTarget is what the client sends the fake upstream itself: the
+// provider's model name and an account's key. The floor proxy gets the same
+// requests (it forwards them untouched).
+func (r *runner) directTarget(addr, model string) target {
+	return target{urls: []string{"http://" + addr + "/v1/messages"}, key: directKey,
+		json: anthropicBodies(model, r.cfg.Sessions, false), stream: anthropicBodies(model, r.cfg.Sessions, true)}
 }
 
 // anthropicBodies are Messages requests of n Claude Code sessions
@@ -209,9 +241,16 @@ func (r *runner) gatewayTarget(gws []*proc, model string) target {
 
 func (r *runner) startSetups(ctx context.Context) error {
 	direct := &setup{SetupInfo: SetupInfo{Name: "direct", Desc: "client → fake upstream (baseline)"},
-		target: target{urls: []string{"http://" + r.fake.addr + "/v1/messages"}, key: directKey,
-			json: anthropicBodies(mappedModel, r.cfg.Sessions, false), stream: anthropicBodies(mappedModel, r.cfg.Sessions, true)}}
+		target: r.directTarget(r.fake.addr, mappedModel)}
 	r.setups = append(r.setups, direct)
+
+	if fl, err := r.startFloor(floorSetup); err != nil {
+		r.note("floor proxy skipped (no ratios to the floor in this run): %v", err)
+	} else {
+		r.setups = append(r.setups, &setup{SetupInfo: SetupInfo{Name: floorSetup, Floor: true, Gateways: 1,
+			Desc: "client → bare `httputil.ReverseProxy` (cmd/floorproxy, FlushInterval −1, the gateway's upstream pool sizes) → fake upstream: the floor; same requests as direct"},
+			gws: []*proc{fl}, target: r.directTarget(fl.addr, mappedModel)})
+	}
 
 	emb, err := r.startGateway("gw-embedded", nil)
 	if err != nil {
@@ -259,7 +298,7 @@ func (r *runner) startSetups(ctx context.Context) error {
 				return fmt.Errorf("%s (%s) does not answer: %w; logs in %s", s.Name, url, err, r.work)
 			}
 		}
-		r.logf("%s ready (%d gateway process(es))", s.Name, len(s.gws))
+		r.logf("%s ready (%d process(es) under test)", s.Name, len(s.gws))
 	}
 	return nil
 }
@@ -274,6 +313,18 @@ func (r *runner) warmAndCensus(ctx context.Context) {
 			r.note("%s: %d of %d warm-up requests failed", s.Name, bad, len(raw.samples))
 		}
 	}
+	for i, s := range r.setups {
+		if len(s.gws) == 0 {
+			continue
+		}
+		s.ScrapeAllocs = r.scrapeCost(s)
+		r.res.Setups[i].ScrapeAllocs = s.ScrapeAllocs
+		if s.ScrapeAllocs < 0 {
+			r.note("%s: go_memstats_mallocs_total unreadable on /metrics; no allocation counts for it", s.Name)
+		} else {
+			r.logf("%s: one /metrics scrape allocates %d objects (taken off every step's count)", s.Name, s.ScrapeAllocs)
+		}
+	}
 	for _, s := range r.setups {
 		if s.redis == nil {
 			continue
@@ -286,6 +337,61 @@ func (r *runner) warmAndCensus(ctx context.Context) {
 		r.res.Census = append(r.res.Census, c)
 		r.logf("%s: %.2f Redis round trips per healthy sticky request %v", s.Name, c.PerRequest(), c.RoundTrips)
 	}
+}
+
+// mallocs reads go_memstats_mallocs_total of a gateway or floor process.
+func (r *runner) mallocs(p *proc) (int64, error) {
+	if p.admin == "" {
+		return 0, errors.New("no admin listener")
+	}
+	resp, err := r.scrape.Get("http://" + p.admin + "/metrics")
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET /metrics: status %d", resp.StatusCode)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return 0, err
+	}
+	return ParseMallocs(string(b))
+}
+
+// mallocsAll sums mallocs over a setup's processes.
+func (r *runner) mallocsAll(s *setup) (int64, bool) {
+	var sum int64
+	for _, g := range s.gws {
+		n, err := r.mallocs(g)
+		if err != nil {
+			return 0, false
+		}
+		sum += n
+	}
+	return sum, len(s.gws) > 0
+}
+
+// scrapeCost is the objects one /metrics scrape allocates in the setup's
+// first process: the median delta of back-to-back scrapes (the counter is
+// read in the middle of a scrape, so each delta is the end of one scrape and
+// the start of the next). -1 when unreadable.
+func (r *runner) scrapeCost(s *setup) int64 {
+	g := s.gws[0]
+	prev, err := r.mallocs(g)
+	if err != nil {
+		return -1
+	}
+	var ds []float64
+	for i := 0; i < 5; i++ {
+		cur, err := r.mallocs(g)
+		if err != nil {
+			return -1
+		}
+		ds = append(ds, float64(cur-prev))
+		prev = cur
+	}
+	return int64(Median(ds))
 }
 
 func countErrors(ss []sample) int {
@@ -326,19 +432,24 @@ func (r *runner) census(s *setup, n int) (Census, error) {
 
 func (r *runner) stepTime() time.Duration { return r.cfg.Warm + r.cfg.Measure + r.cfg.Timeout/2 }
 
-// streamPhaseTime is kept in reserve for the memory-per-stream phase.
+// streamPhaseTime is kept in reserve for the memory-per-stream phase (a
+// gateway and, when it runs, the floor proxy at every count).
 func (r *runner) streamPhaseTime() time.Duration {
 	var d time.Duration
 	for _, n := range r.cfg.OpenStreams {
 		d += 8*time.Second + time.Duration(n)*time.Second/time.Duration(max(r.cfg.OpenRate, 1))
+	}
+	if r.setupNamed(floorSetup) != nil {
+		d *= 2
 	}
 	return d
 }
 
 // rounds runs every setup at every rate of the ladder, interleaved: within a
 // round each rate is measured on every setup (in a rotating order) before
-// the next rate. A setup stops climbing in a round once it misses a rate;
-// direct keeps going while any gateway setup does, as their baseline.
+// the next rate. A setup (the floor too) stops climbing in a round once it
+// misses a rate; direct keeps going while any gateway setup does, as their
+// baseline, and the ladder ends when no gateway setup is left.
 func (r *runner) rounds(ctx context.Context, deadline time.Time) {
 	n := len(r.setups)
 	for round := 1; round <= r.cfg.Rounds; round++ {
@@ -352,7 +463,7 @@ func (r *runner) rounds(ctx context.Context, deadline time.Time) {
 		}
 		gatewaysActive := func() bool {
 			for _, s := range r.setups {
-				if len(s.gws) > 0 && active[s.Name] {
+				if s.isGateway() && active[s.Name] {
 					return true
 				}
 			}
@@ -405,6 +516,10 @@ func (r *runner) step(ctx context.Context, s *setup, round, rate int, stream boo
 	if s.redis != nil {
 		before, _ = CommandStats(s.redis.addr)
 	}
+	alloc0, allocOK := int64(0), false
+	if s.ScrapeAllocs >= 0 {
+		alloc0, allocOK = r.mallocsAll(s)
+	}
 	cpu0, rcpu0, fcpu0, gcpu0 := ReadCPUs(pids), ReadCPUs(redisPid), ReadCPUs([]int{r.fake.pid()}), ReadCPUs([]int{self})
 	idle := r.idlePids(s)
 	icpu0, sys0 := ReadCPUs(idle), ReadSystemBusy()
@@ -416,6 +531,12 @@ func (r *runner) step(ctx context.Context, s *setup, round, rate int, stream boo
 		ErrKinds: map[string]int{}, PeakInFlight: raw.inFlight}
 	ours := st.GatewayCPU + st.RedisCPU + st.FakeCPU + st.GenCPU + ReadCPUs(idle) - icpu0
 	st.OtherCPU = max(ReadSystemBusy()-sys0-ours, 0)
+	if allocOK {
+		if alloc1, ok := r.mallocsAll(s); ok {
+			st.Allocs = max(alloc1-alloc0-s.ScrapeAllocs*int64(len(s.gws)), 0)
+			st.AllocsKnown = true
+		}
+	}
 	if s.redis != nil {
 		if after, err := CommandStats(s.redis.addr); err == nil && before != nil {
 			st.RedisByCmd, st.RedisCalls = DiffCalls(before, after)
@@ -438,6 +559,7 @@ func (r *runner) step(ctx context.Context, s *setup, round, rate int, stream boo
 		inOrder = append(inOrder, sm.lat)
 		if stream {
 			ttfb = append(ttfb, sm.ttfb)
+			st.Events += sm.events
 		}
 	}
 	if st.Measured > 0 {
@@ -452,8 +574,12 @@ func (r *runner) step(ctx context.Context, s *setup, round, rate int, stream boo
 	if stream {
 		kind = "stream"
 	}
-	r.logf("round %d %-6s %5d/s %-12s p50 %-9s p99 %-9s err %5.2f%% cpu %.3fs/1k box %3.0f%% other %3.0f%% held=%-5t settle %s",
-		round, kind, rate, s.Name, fmtDur(st.Lat.P50), fmtDur(st.Lat.P99), st.ErrRate*100, st.CPUPer1k(), st.BoxCPU()*100, st.OtherLoad()*100,
+	allocs := "-"
+	if a, ok := st.AllocsPerReq(); ok {
+		allocs = fmt.Sprintf("%.0f", a)
+	}
+	r.logf("round %d %-6s %5d/s %-12s p50 %-9s p99 %-9s err %5.2f%% cpu %.3fs/1k allocs/req %s box %3.0f%% other %3.0f%% held=%-5t settle %s",
+		round, kind, rate, s.Name, fmtDur(st.Lat.P50), fmtDur(st.Lat.P99), st.ErrRate*100, st.CPUPer1k(), allocs, st.BoxCPU()*100, st.OtherLoad()*100,
 		st.Held, st.Settle.Round(100*time.Millisecond))
 	return st
 }
@@ -525,12 +651,14 @@ func (r *runner) peaks() {
 }
 
 // streamMemory opens n slow streams through a fresh gateway (real Redis when
-// available) and measures its RSS growth per open stream.
+// available), then through a fresh floor proxy, and measures each one's RSS
+// growth per open stream.
 func (r *runner) streamMemory(ctx context.Context) {
 	var rd *proc
 	if len(r.redis) > 0 {
 		rd = r.redis[0]
 	}
+	floor := r.setupNamed(floorSetup) != nil
 	for _, n := range r.cfg.OpenStreams {
 		if ctx.Err() != nil {
 			return
@@ -539,23 +667,61 @@ func (r *runner) streamMemory(ctx context.Context) {
 			r.note("%d open streams skipped: the open-file limit %d is below %d", n, r.res.Machine.FDLimit, need)
 			continue
 		}
-		gw, err := r.startGateway(fmt.Sprintf("gw-streams-%d", n), rd)
-		if err != nil {
-			r.note("%d open streams: %v", n, err)
-			continue
+		kinds := []string{"gateway"}
+		if floor {
+			kinds = append(kinds, floorSetup)
 		}
-		m := r.holdAndMeasure(ctx, gw, n)
-		gw.stop(10 * time.Second)
-		r.res.Streams = append(r.res.Streams, m)
-		r.logf("%d open streams: %d opened, %d failed, RSS %s → %s, %.1f KiB per stream",
-			n, m.Opened, m.Failed, fmtBytes(m.Before), fmtBytes(m.After), m.PerStream()/1024)
+		for _, kind := range kinds {
+			if ctx.Err() != nil {
+				return
+			}
+			var p *proc
+			var err error
+			var warm, hold target
+			if kind == floorSetup {
+				p, err = r.startFloor(fmt.Sprintf("floor-streams-%d", n))
+				if err == nil {
+					warm, hold = r.directTarget(p.addr, mappedModel), r.directTarget(p.addr, stallModel)
+				}
+			} else {
+				// The harness is one client key: lift the per-key and
+				// per-replica in-flight caps (512 and 4,096 by default),
+				// so every stream is admitted and held as by the floor.
+				p, err = r.startGateway(fmt.Sprintf("gw-streams-%d", n), rd, streamCapsOff...)
+				if err == nil {
+					warm, hold = r.gatewayTarget([]*proc{p}, clientModel), r.gatewayTarget([]*proc{p}, stallModel)
+				}
+			}
+			if err != nil {
+				r.note("%d open streams (%s): %v", n, kind, err)
+				continue
+			}
+			m := r.holdAndMeasure(ctx, p, n, &warm, &hold)
+			m.Setup = kind
+			p.stop(10 * time.Second)
+			r.res.Streams = append(r.res.Streams, m)
+			r.logf("%d open streams through the %s: %d opened, %d failed, RSS %s → %s, %.1f KiB per stream",
+				n, kind, m.Opened, m.Failed, fmtBytes(m.Before), fmtBytes(m.After), m.PerStream()/1024)
+		}
 	}
 }
 
-func (r *runner) holdAndMeasure(ctx context.Context, gw *proc, n int) StreamMem {
+// streamCapsOff is the environment of the gateway of the memory-per-stream
+// measurement.
+var streamCapsOff = []string{"SWITCHYARD_MAX_IN_FLIGHT=0", "SWITCHYARD_MAX_IN_FLIGHT_PER_KEY=0"}
+
+func (r *runner) setupNamed(name string) *setup {
+	for _, s := range r.setups {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+func (r *runner) holdAndMeasure(ctx context.Context, gw *proc, n int, warm, t *target) StreamMem {
 	client := newLoadClient(64)
 	defer client.CloseIdleConnections()
-	warm := r.gatewayTarget([]*proc{gw}, clientModel)
 	for i := 0; i < 50; i++ {
 		url, body := warm.pick(i, i%5 == 0)
 		doRequest(client, url, warm.key, body, i%5 == 0, time.Now(), 5*time.Second)
@@ -564,9 +730,8 @@ func (r *runner) holdAndMeasure(ctx context.Context, gw *proc, n int) StreamMem 
 	m := StreamMem{N: n}
 	m.Before, _ = ReadStatus(gw.pid(), "VmRSS")
 	_ = ResetPeakRSS(gw.pid())
-	t := r.gatewayTarget([]*proc{gw}, stallModel)
 	start := time.Now()
-	h := holdStreams(ctx, client, &t, n, r.cfg.OpenRate, 60*time.Second)
+	h := holdStreams(ctx, client, t, n, r.cfg.OpenRate, 60*time.Second)
 	m.OpenTime = time.Since(start)
 	time.Sleep(time.Second)
 	m.After, _ = ReadStatus(gw.pid(), "VmRSS")
