@@ -1,0 +1,1023 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchyard-gw/switchyard/internal/account"
+	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/retry"
+	"github.com/switchyard-gw/switchyard/internal/schedule"
+	"github.com/switchyard-gw/switchyard/internal/upstream"
+)
+
+// Tests of the attempt loop (Dispatcher.Serve) over the fakes of
+// fakes_test.go: one test per row of the outcome table as the loop lives it
+// (what goes upstream, what is reported, what the client gets), in-stream
+// errors before and after the answer is committed, answers without content,
+// client disconnects, and the two non-streaming paths.
+
+const (
+	claude = "claude-x" // mapped model of the Anthropic routes (and their group)
+	gpt    = "gpt-x"
+	scope  = "key-1"
+)
+
+// Anthropic Messages fixtures.
+
+const anthropicRequest = `{"model":"claude-x","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}`
+
+func anthropicAnswer(id, text string) string {
+	return `{"id":"` + id + `","type":"message","role":"assistant","model":"claude-x","content":[{"type":"text","text":"` + text +
+		`"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":2}}`
+}
+
+func anthropicStart(id string) string {
+	return sseEvent("message_start", `{"type":"message_start","message":{"id":"`+id+`","type":"message","role":"assistant","model":"claude-x","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}}`)
+}
+
+func anthropicBlockStart() string {
+	return sseEvent("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
+}
+
+func anthropicDelta(text string) string {
+	return sseEvent("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"`+text+`"}}`)
+}
+
+func anthropicStream(id string, texts ...string) []string {
+	evs := []string{anthropicStart(id), anthropicBlockStart()}
+	for _, t := range texts {
+		evs = append(evs, anthropicDelta(t))
+	}
+	return append(evs,
+		sseEvent("content_block_stop", `{"type":"content_block_stop","index":0}`),
+		sseEvent("message_delta", `{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}}`),
+		sseEvent("message_stop", `{"type":"message_stop"}`),
+	)
+}
+
+func anthropicError(typ, msg string) string {
+	return `{"type":"error","error":{"type":"` + typ + `","message":"` + msg + `"}}`
+}
+
+// OpenAI Responses fixtures.
+
+const responsesRequest = `{"model":"gpt-x","input":"hi","stream":true}`
+
+func responsesEvent(typ string, seq int, rest string) string {
+	return sseEvent(typ, fmt.Sprintf(`{"type":%q,"sequence_number":%d,%s}`, typ, seq, rest))
+}
+
+func responsesOpen(id string) []string {
+	r := `"response":{"id":"` + id + `","object":"response","created_at":1,"status":"in_progress","model":"gpt-x","output":[]}`
+	return []string{responsesEvent("response.created", 0, r), responsesEvent("response.in_progress", 1, r)}
+}
+
+func responsesDelta(seq int, text string) string {
+	return responsesEvent("response.output_text.delta", seq, `"item_id":"msg_1","output_index":0,"content_index":0,"delta":"`+text+`"`)
+}
+
+func responsesStream(id, text string) []string {
+	return append(responsesOpen(id), responsesDelta(2, text),
+		responsesEvent("response.completed", 3, `"response":{"id":"`+id+`","object":"response","created_at":1,"status":"completed","model":"gpt-x","output":[],"usage":{"input_tokens":3,"output_tokens":1,"total_tokens":4}}`))
+}
+
+// Requests.
+
+func anthropicReq(stream bool) *Request {
+	body := anthropicRequest
+	if stream {
+		body = strings.TrimSuffix(body, "}") + `,"stream":true}`
+	}
+	return &Request{Protocol: llm.Anthropic, Op: upstream.OpGenerate, Model: claude, Body: []byte(body), Stream: stream,
+		Scope: scope, Header: http.Header{"Anthropic-Version": {"2023-06-01"}}}
+}
+
+func responsesReq() *Request {
+	return &Request{Protocol: llm.OpenAI, Op: upstream.OpResponses, Model: gpt, Body: []byte(responsesRequest), Stream: true, Scope: scope}
+}
+
+func chatReq(stream bool) *Request {
+	body := fmt.Sprintf(`{"model":"gpt-x","messages":[{"role":"user","content":"hi"}],"stream":%t}`, stream)
+	return &Request{Protocol: llm.OpenAI, Op: upstream.OpGenerate, Model: gpt, Body: []byte(body), Stream: stream, Scope: scope}
+}
+
+func geminiReq(stream bool) *Request {
+	return &Request{Protocol: llm.Gemini, Op: upstream.OpGenerate, Model: "gemini-x", Stream: stream, Scope: scope,
+		Body: []byte(`{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`)}
+}
+
+// Expected reports.
+
+func cooldown(acct, group string, sc schedule.Scope, r retry.Reason, hint, base, capacity time.Duration, tolerate int) schedule.Outcome {
+	return schedule.Outcome{Account: acct, Group: group, Scope: scope, CooldownScope: sc, Reason: string(r),
+		Hint: hint, Base: base, Cap: capacity, Tolerate: tolerate}
+}
+
+func success(acct, group string, rebind bool) schedule.Outcome {
+	return schedule.Outcome{Account: acct, Group: group, Scope: scope, Success: true, Rebind: rebind}
+}
+
+func checkReports(t *testing.T, s *fakeSched, want ...schedule.Outcome) {
+	t.Helper()
+	got := s.Reports()
+	if len(got) == 0 && len(want) == 0 {
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("reports:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func checkCalls(t *testing.T, up *fakeSender, want ...string) {
+	t.Helper()
+	if got := up.accounts(); !slices.Equal(got, want) {
+		t.Errorf("upstream calls went to %v; want %v", got, want)
+	}
+}
+
+func checkSleeps(t *testing.T, s *sleepRecorder, want ...time.Duration) {
+	t.Helper()
+	if got := s.waits(); !slices.Equal(got, want) {
+		t.Errorf("sleeps %v; want %v", got, want)
+	}
+}
+
+func checkEvents(t *testing.T, body []byte, want []clientEvent) {
+	t.Helper()
+	if got := readEvents(t, body); !reflect.DeepEqual(got, want) {
+		t.Errorf("client events:\n got %q\nwant %q", got, want)
+	}
+}
+
+// jsonAt reads a value out of a JSON document by a dotted path of object
+// keys and array indexes.
+func jsonAt(t *testing.T, doc []byte, path string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		t.Fatalf("not JSON: %v: %q", err, doc)
+	}
+	for _, k := range strings.Split(path, ".") {
+		switch x := v.(type) {
+		case map[string]any:
+			v = x[k]
+		case []any:
+			var i int
+			if _, err := fmt.Sscan(k, &i); err != nil || i >= len(x) {
+				return nil
+			}
+			v = x[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// chatText joins the content deltas of a Chat Completions stream; errs
+// lists its error events.
+func chatText(t *testing.T, evs []clientEvent) (text string, errs []string, done bool) {
+	t.Helper()
+	for _, ev := range evs {
+		if ev.Data == "[DONE]" {
+			done = true
+			continue
+		}
+		if m := jsonAt(t, []byte(ev.Data), "error"); m != nil {
+			errs = append(errs, ev.Data)
+			continue
+		}
+		if s, ok := jsonAt(t, []byte(ev.Data), "choices.0.delta.content").(string); ok {
+			text += s
+		}
+	}
+	return text, errs, done
+}
+
+// TestLoopOutcomeRows runs every row of the outcome table that sends the
+// request to another account: the first account fails as the row says, the
+// second answers. The failing account is reported with the row's cooldown,
+// the answering one as a success that moves the binding, nothing is slept
+// (another account was eligible), the client gets only the second answer,
+// and every upstream body is closed.
+func TestLoopOutcomeRows(t *testing.T) {
+	rateLimited := anthropicError("rate_limit_error", "Number of requests has exceeded your rate limit")
+	cases := []struct {
+		name   string
+		stream bool
+		first  reply
+		policy func(p *Policy)
+		status int // of a1's attempt, as Result.Attempts shows it
+		want   schedule.Outcome
+	}{
+		// transport failure
+		{name: "transport failure", first: errReply(errors.New("dial tcp 10.0.0.1:443: connect: connection refused")),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonNetwork, 0, time.Second, 2*time.Minute, 1)},
+		// timeout
+		{name: "timeout before headers", first: errReply(timeoutError{}),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonTimeout, 0, time.Second, 2*time.Minute, 1)},
+		{name: "transport deadline exceeded", first: errReply(fmt.Errorf("round trip: %w", context.DeadlineExceeded)),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonTimeout, 0, time.Second, 2*time.Minute, 1)},
+		{name: "no first event in time", stream: true, first: stallReply(), status: 200,
+			policy: func(p *Policy) { p.FirstEventTimeout = 20 * time.Millisecond },
+			want:   cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonTimeout, 0, time.Second, 2*time.Minute, 1)},
+		{name: "only pings before the first-event timeout", stream: true, status: 200,
+			first:  stallReply(sseEvent("ping", `{"type":"ping"}`), sseEvent("ping", `{"type":"ping"}`)),
+			policy: func(p *Policy) { p.FirstEventTimeout = 20 * time.Millisecond },
+			want:   cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonTimeout, 0, time.Second, 2*time.Minute, 1)},
+		{name: "stream stalls after its preamble", stream: true, status: 200, first: stallReply(anthropicStart("msg_a1")),
+			policy: func(p *Policy) { p.FirstEventTimeout = 20 * time.Millisecond },
+			want:   cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonTimeout, 0, time.Second, 2*time.Minute, 1)},
+		// empty or broken stream
+		{name: "empty stream", stream: true, status: 200, first: sseReply(),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonServerError, 0, time.Second, 2*time.Minute, 1)},
+		{name: "stream cut after message_start", stream: true, status: 200, first: sseReply(anthropicStart("msg_a1")),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonServerError, 0, time.Second, 2*time.Minute, 1)},
+		{name: "bare message_stop", stream: true, status: 200, first: sseReply(sseEvent("message_stop", `{"type":"message_stop"}`)),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonServerError, 0, time.Second, 2*time.Minute, 1)},
+		{name: "JSON where a stream was asked for", stream: true, status: 200, first: jsonReply(200, anthropicAnswer("msg_a1", "x")),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonServerError, 0, time.Second, 2*time.Minute, 1)},
+		{name: "2xx answer that is not JSON", status: 200, first: jsonReply(200, `{"id":"msg_a1","content":[`),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonServerError, 0, time.Second, 2*time.Minute, 1)},
+		// 401, 402, 403, 404, 408
+		{name: "401", status: 401, first: jsonReply(401, anthropicError("authentication_error", "invalid x-api-key")),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonAuth, 0, 30*time.Second, 10*time.Minute, 0)},
+		{name: "402", status: 402, first: jsonReply(402, anthropicError("billing_error", "Your credit balance is too low")),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonQuotaExhausted, 0, time.Hour, 6*time.Hour, 0)},
+		{name: "403", status: 403, first: jsonReply(403, anthropicError("permission_error", "no access to this model")),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonForbidden, 0, 10*time.Minute, 6*time.Hour, 0)},
+		{name: "404", status: 404, first: jsonReply(404, anthropicError("not_found_error", "model: claude-x")),
+			want: cooldown("a1", claude, schedule.ScopeGroup, retry.ReasonNotFound, 0, time.Minute, 30*time.Minute, 0)},
+		{name: "408", status: 408, first: jsonReply(408, anthropicError("timeout_error", "request timed out")),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonTimeout, 0, time.Second, 2*time.Minute, 1)},
+		// 429: rate limit, quota exhausted, capacity
+		{name: "429 rate limit with a long hint", status: 429, first: jsonReply(429, rateLimited, "Retry-After", "30"),
+			want: cooldown("a1", claude, schedule.ScopeGroup, retry.ReasonRateLimit, 30*time.Second, 5*time.Second, 5*time.Minute, 0)},
+		{name: "429 rate limit without a hint", status: 429, first: jsonReply(429, rateLimited),
+			want: cooldown("a1", claude, schedule.ScopeGroup, retry.ReasonRateLimit, 0, 5*time.Second, 5*time.Minute, 0)},
+		{name: "429 quota exhausted", status: 429,
+			first: jsonReply(429, `{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","code":"insufficient_quota"}}`),
+			want:  cooldown("a1", claude, schedule.ScopeGroup, retry.ReasonQuotaExhausted, 0, 10*time.Minute, 6*time.Hour, 0)},
+		{name: "429 exhausted quota with a short hint rotates", status: 429,
+			first: jsonReply(429, `{"error":{"message":"You exceeded your current quota","type":"insufficient_quota"}}`, "Retry-After", "1"),
+			want:  cooldown("a1", claude, schedule.ScopeGroup, retry.ReasonQuotaExhausted, time.Second, 10*time.Minute, 6*time.Hour, 0)},
+		{name: "429 capacity", status: 429, first: jsonReply(429, anthropicError("rate_limit_error", "No capacity available for model claude-x")),
+			want: cooldown("a1", claude, schedule.ScopeGroup, retry.ReasonCapacity, 0, time.Second, time.Minute, 0)},
+		// 503/529 overloaded
+		{name: "503", status: 503, first: jsonReply(503, anthropicError("api_error", "service unavailable")),
+			want: cooldown("a1", claude, schedule.ScopeGroup, retry.ReasonCapacity, 0, time.Second, time.Minute, 1)},
+		{name: "529", status: 529, first: jsonReply(529, anthropicError("overloaded_error", "Overloaded")),
+			want: cooldown("a1", claude, schedule.ScopeGroup, retry.ReasonCapacity, 0, time.Second, time.Minute, 1)},
+		// other 5xx
+		{name: "500", status: 500, first: jsonReply(500, anthropicError("api_error", "Internal server error")),
+			want: cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonServerError, 0, time.Second, 2*time.Minute, 1)},
+		{name: "502 with an HTML body", status: 502,
+			first: rawReply(502, "text/html", "<html><body>502 Bad Gateway</body></html>"),
+			want:  cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonServerError, 0, time.Second, 2*time.Minute, 1)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+			if tc.policy != nil {
+				tc.policy(&h.d.Policy)
+			}
+			okStream := anthropicStream("msg_a2", "Hello")
+			ok := jsonReply(200, anthropicAnswer("msg_a2", "Hello"))
+			if tc.stream {
+				ok = sseReply(okStream...)
+			}
+			h.up.on("a1", tc.first).on("a2", ok)
+
+			res, rec := h.serve(context.Background(), anthropicReq(tc.stream))
+
+			if res.Status != 200 || rec.Code != 200 || res.Error != "" {
+				t.Fatalf("result %d %q, client %d; want 200", res.Status, res.Error, rec.Code)
+			}
+			checkCalls(t, h.up, "a1", "a2")
+			checkReports(t, h.sched, tc.want, success("a2", claude, true))
+			checkSleeps(t, h.sleeps)
+			if len(res.Attempts) != 2 {
+				t.Fatalf("attempts %+v", res.Attempts)
+			}
+			if a := res.Attempts[0]; a.Account != "a1" || a.Outcome != "rotate" || a.Reason != tc.want.Reason || a.Status != tc.status {
+				t.Errorf("first attempt %+v; want a1 rotate %s status %d", a, tc.want.Reason, tc.status)
+			}
+			if a := res.Attempts[1]; a.Account != "a2" || a.Outcome != "success" {
+				t.Errorf("second attempt %+v", a)
+			}
+			if got := rec.Header().Get("X-Account-Email"); got != "a2@example.com" {
+				t.Errorf("X-Account-Email %q", got)
+			}
+			if tc.stream {
+				checkEvents(t, rec.Body.Bytes(), parseEvents(t, okStream...))
+			} else if got := rec.Body.String(); got != anthropicAnswer("msg_a2", "Hello") {
+				t.Errorf("client body %s", got)
+			}
+		})
+	}
+}
+
+// TestLoopSuccessFirstTime: an answer on the first attempt is relayed, the
+// scheduler hears of it only through NoteSuccess (no streak, no quota, no
+// rebinding: no report round trip).
+func TestLoopSuccessFirstTime(t *testing.T) {
+	h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+	h.up.on("a1", sseReply(anthropicStream("msg_a1", "Hel", "lo")...))
+	res, rec := h.serve(context.Background(), anthropicReq(true))
+	if res.Status != 200 || res.Error != "" || rec.Code != 200 {
+		t.Fatalf("result %+v, client %d", res, rec.Code)
+	}
+	checkCalls(t, h.up, "a1")
+	checkReports(t, h.sched)
+	if got := h.sched.successes; !slices.Equal(got, []string{"a1|" + claude}) {
+		t.Errorf("NoteSuccess %v", got)
+	}
+	checkEvents(t, rec.Body.Bytes(), parseEvents(t, anthropicStream("msg_a1", "Hel", "lo")...))
+	if ct := rec.Header().Get("Content-Type"); ct != "text/event-stream" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if res.Answer.Usage.InputTokens != 5 || res.Answer.Usage.OutputTokens != 2 || !slices.Equal(res.Answer.FinishReasons, []string{"end_turn"}) {
+		t.Errorf("answer %+v", res.Answer)
+	}
+	if c := h.up.Calls()[0]; !c.Stream || c.Op != upstream.OpGenerate || c.Model != claude || c.Header.Get("Anthropic-Version") != "2023-06-01" {
+		t.Errorf("call %+v", c)
+	}
+}
+
+// TestLoopSuccessWithQuotaReports: a success whose headers teach the
+// account's remaining quota is reported (with the quota), once.
+func TestLoopSuccessWithQuotaReports(t *testing.T) {
+	h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic)))
+	h.up.on("a1", jsonReply(200, anthropicAnswer("msg_a1", "Hi"),
+		"anthropic-ratelimit-requests-limit", "100", "anthropic-ratelimit-requests-remaining", "10"))
+	res, _ := h.serve(context.Background(), anthropicReq(false))
+	if res.Status != 200 {
+		t.Fatalf("status %d", res.Status)
+	}
+	got := h.sched.Reports()
+	if len(got) != 1 || !got[0].Success || !got[0].QuotaKnown || got[0].Quota != 0.1 || got[0].Account != "a1" || got[0].Rebind {
+		t.Fatalf("reports %+v; want one success with quota 0.1", got)
+	}
+}
+
+// TestLoopPassThrough: the client's own errors (the "other client error"
+// row) go back to the client as the provider wrote them, on the first
+// attempt, with no retry and no cooldown.
+func TestLoopPassThrough(t *testing.T) {
+	cases := []struct {
+		name   string
+		stream bool
+		status int
+		body   string
+	}{
+		{"400", false, 400, anthropicError("invalid_request_error", "max_tokens: field required")},
+		{"400 on a stream request", true, 400, anthropicError("invalid_request_error", "messages: at least one message is required")},
+		{"400 context length", false, 400, anthropicError("invalid_request_error", "prompt is too long: 210000 tokens > 200000 maximum")},
+		{"413", false, 413, anthropicError("request_too_large", "Request exceeds the maximum allowed number of bytes.")},
+		{"422", false, 422, `{"error":{"message":"Unprocessable","type":"invalid_request_error"},"extra":[1,2]}`},
+		// A signature error with nothing in the body to repair is the client's.
+		{"signature 400 with nothing to repair", false, 400, anthropicError("invalid_request_error", "messages.1.content.0: Invalid `signature` in `thinking` block")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+			h.up.on("a1", jsonReply(tc.status, tc.body))
+			res, rec := h.serve(context.Background(), anthropicReq(tc.stream))
+			if res.Status != tc.status || rec.Code != tc.status {
+				t.Fatalf("result %d, client %d; want %d", res.Status, rec.Code, tc.status)
+			}
+			if got := rec.Body.String(); got != tc.body {
+				t.Errorf("client body %s; want the provider's %s", got, tc.body)
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			checkCalls(t, h.up, "a1")
+			checkReports(t, h.sched)
+			checkSleeps(t, h.sleeps)
+			if len(h.sched.successes) != 0 {
+				t.Errorf("NoteSuccess %v", h.sched.successes)
+			}
+			// (A signature error that cannot be repaired is recorded as a
+			// "repair" attempt although it was passed through; not checked.)
+			if a := res.Attempts[0]; a.Status != tc.status || !strings.HasPrefix(tc.name, "signature") && a.Outcome != "client_error" {
+				t.Errorf("attempt %+v", a)
+			}
+		})
+	}
+}
+
+// TestLoopPassThroughTranslated: a client error of a translated request is
+// said in the client's envelope, with the provider's message.
+func TestLoopPassThroughTranslated(t *testing.T) {
+	h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+	h.up.on("a1", jsonReply(400, anthropicError("invalid_request_error", "max_tokens: too large")))
+	res, rec := h.serve(context.Background(), chatReq(false))
+	if res.Status != 400 || rec.Code != 400 {
+		t.Fatalf("result %d, client %d", res.Status, rec.Code)
+	}
+	if typ := jsonAt(t, rec.Body.Bytes(), "error.type"); typ != "invalid_request_error" {
+		t.Errorf("error type %v in %s", typ, rec.Body)
+	}
+	if msg, _ := jsonAt(t, rec.Body.Bytes(), "error.message").(string); !strings.Contains(msg, "max_tokens: too large") {
+		t.Errorf("error message %q lacks the provider's", msg)
+	}
+	checkCalls(t, h.up, "a1")
+	checkReports(t, h.sched)
+}
+
+const signedHistory = `{"model":"claude-x","max_tokens":64,"thinking":{"type":"enabled","budget_tokens":32},"messages":[` +
+	`{"role":"user","content":"hi"},` +
+	`{"role":"assistant","content":[{"type":"thinking","thinking":"let me think","signature":"c2lnbmF0dXJl"},{"type":"text","text":"hello"}]},` +
+	`{"role":"user","content":"again"}],"x_unknown":{"kept":true}}`
+
+const signatureError = `{"type":"error","error":{"type":"invalid_request_error","message":"messages.1.content.0: Invalid ` + "`signature`" + ` in ` + "`thinking`" + ` block"}}`
+
+// TestLoopSignatureRepair: a thinking-signature 400 is repaired once, on the
+// same account, after the row's short pause, and is not a cooldown; the
+// repaired body is what goes upstream the second time. A second signature
+// error goes to the client as the provider wrote it.
+func TestLoopSignatureRepair(t *testing.T) {
+	newReq := func() *Request {
+		r := anthropicReq(false)
+		r.Body = []byte(signedHistory)
+		return r
+	}
+	t.Run("repaired once", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+		h.up.on("a1", jsonReply(400, signatureError), jsonReply(200, anthropicAnswer("msg_a1", "ok")))
+		res, rec := h.serve(context.Background(), newReq())
+		if res.Status != 200 || rec.Body.String() != anthropicAnswer("msg_a1", "ok") {
+			t.Fatalf("result %d, client %s", res.Status, rec.Body)
+		}
+		checkCalls(t, h.up, "a1", "a1")
+		checkSleeps(t, h.sleeps, 200*time.Millisecond)
+		// No cooldown for the repair; the success on the pinned lease
+		// (streak unknown) is reported.
+		checkReports(t, h.sched, success("a1", claude, true))
+		calls := h.up.Calls()
+		if string(calls[0].Body) != signedHistory {
+			t.Errorf("first body %s", calls[0].Body)
+		}
+		fixed := calls[1].Body
+		if jsonAt(t, fixed, "thinking") != nil {
+			t.Errorf("repaired body keeps thinking on: %s", fixed)
+		}
+		if typ := jsonAt(t, fixed, "messages.1.content.0.type"); typ != "text" {
+			t.Errorf("thinking block not turned into text: %s", fixed)
+		}
+		if txt := jsonAt(t, fixed, "messages.1.content.0.text"); txt != "let me think" {
+			t.Errorf("thinking text lost: %s", fixed)
+		}
+		if jsonAt(t, fixed, "x_unknown.kept") != true || jsonAt(t, fixed, "messages.2.content") != "again" {
+			t.Errorf("repair dropped other fields: %s", fixed)
+		}
+		if a := res.Attempts[0]; a.Outcome != "repair" || a.Reason != string(retry.ReasonSignature) || res.Attempts[1].Decision != "retry_same" {
+			t.Errorf("attempts %+v", res.Attempts)
+		}
+	})
+	t.Run("second signature error is the client's", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+		h.up.on("a1", jsonReply(400, signatureError), jsonReply(400, signatureError))
+		res, rec := h.serve(context.Background(), newReq())
+		if res.Status != 400 || rec.Code != 400 || rec.Body.String() != signatureError {
+			t.Fatalf("result %d, client %d %s", res.Status, rec.Code, rec.Body)
+		}
+		checkCalls(t, h.up, "a1", "a1")
+		checkReports(t, h.sched)
+	})
+}
+
+// TestLoopShortRateLimit: a 429 whose reset hint is short waits the hint
+// and retries the same account, once per request; it is reported as a
+// tolerated group failure with ShortHint. A second short 429 rotates at
+// once.
+func TestLoopShortRateLimit(t *testing.T) {
+	short := func() reply {
+		return jsonReply(429, anthropicError("rate_limit_error", "slow down"), "Retry-After", "1")
+	}
+	shortReport := schedule.Outcome{Account: "a1", Group: claude, Scope: scope, CooldownScope: schedule.ScopeGroup,
+		Reason: string(retry.ReasonRateLimit), Hint: time.Second, Base: 5 * time.Second, Cap: 5 * time.Minute, Tolerate: 1, ShortHint: true}
+	t.Run("same account after the hint", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+		h.up.on("a1", short(), jsonReply(200, anthropicAnswer("msg_a1", "ok")))
+		res, rec := h.serve(context.Background(), anthropicReq(false))
+		if res.Status != 200 || rec.Body.String() != anthropicAnswer("msg_a1", "ok") {
+			t.Fatalf("result %d, client %s", res.Status, rec.Body)
+		}
+		checkCalls(t, h.up, "a1", "a1")
+		checkSleeps(t, h.sleeps, time.Second)
+		checkReports(t, h.sched, shortReport, success("a1", claude, true))
+		if a := res.Attempts[0]; a.Outcome != "same_account" || a.Status != 429 {
+			t.Errorf("first attempt %+v", a)
+		}
+	})
+	t.Run("second short hint rotates", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+		h.up.on("a1", short(), short()).on("a2", jsonReply(200, anthropicAnswer("msg_a2", "ok")))
+		res, rec := h.serve(context.Background(), anthropicReq(false))
+		if res.Status != 200 || rec.Body.String() != anthropicAnswer("msg_a2", "ok") {
+			t.Fatalf("result %d, client %s", res.Status, rec.Body)
+		}
+		checkCalls(t, h.up, "a1", "a1", "a2")
+		checkSleeps(t, h.sleeps, time.Second)
+		checkReports(t, h.sched, shortReport, shortReport, success("a2", claude, true))
+	})
+}
+
+// TestLoopOAuthUnauthorized: an OAuth account's 401 drops its token and
+// retries the same account once without a cooldown; a second 401 cools the
+// account and rotates.
+func TestLoopOAuthUnauthorized(t *testing.T) {
+	oauth := func(id string) *account.Account {
+		a := testAccount(id, account.Anthropic)
+		a.APIKey = ""
+		a.OAuth = &account.OAuth{TokenURL: "https://auth.invalid/token", ClientID: "client", RefreshToken: account.Secret("refresh-token-" + id)}
+		return a
+	}
+	unauthorized := func() reply { return jsonReply(401, anthropicError("authentication_error", "OAuth token has expired")) }
+	t.Run("token dropped, same account", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, oauth("a1"), oauth("a2")))
+		tokens := &fakeTokens{}
+		h.d.Tokens = tokens
+		h.up.on("a1", unauthorized(), jsonReply(200, anthropicAnswer("msg_a1", "ok")))
+		res, _ := h.serve(context.Background(), anthropicReq(false))
+		if res.Status != 200 {
+			t.Fatalf("status %d", res.Status)
+		}
+		checkCalls(t, h.up, "a1", "a1")
+		checkSleeps(t, h.sleeps)
+		checkReports(t, h.sched, success("a1", claude, true))
+		if !slices.Equal(tokens.dropped, []string{"a1"}) {
+			t.Errorf("tokens dropped %v", tokens.dropped)
+		}
+	})
+	t.Run("refused again: cooldown and rotation", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, oauth("a1"), oauth("a2")))
+		tokens := &fakeTokens{}
+		h.d.Tokens = tokens
+		h.up.on("a1", unauthorized(), unauthorized()).on("a2", jsonReply(200, anthropicAnswer("msg_a2", "ok")))
+		res, _ := h.serve(context.Background(), anthropicReq(false))
+		if res.Status != 200 {
+			t.Fatalf("status %d", res.Status)
+		}
+		checkCalls(t, h.up, "a1", "a1", "a2")
+		checkReports(t, h.sched,
+			cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonAuth, 0, 30*time.Second, 10*time.Minute, 0),
+			success("a2", claude, true))
+		if !slices.Equal(tokens.dropped, []string{"a1"}) {
+			t.Errorf("tokens dropped %v", tokens.dropped)
+		}
+	})
+}
+
+// TestLoopPoolExhausted: when every account failed, the client gets the
+// last failure in its own envelope, with the status the table gives it.
+func TestLoopPoolExhausted(t *testing.T) {
+	t.Run("server errors: 502", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+		h.up.on("a1", jsonReply(500, anthropicError("api_error", "boom 1"))).on("a2", jsonReply(500, anthropicError("api_error", "boom 2")))
+		res, rec := h.serve(context.Background(), anthropicReq(false))
+		if res.Status != 502 || rec.Code != 502 {
+			t.Fatalf("result %d, client %d", res.Status, rec.Code)
+		}
+		if typ := jsonAt(t, rec.Body.Bytes(), "error.type"); typ != "api_error" {
+			t.Errorf("error type %v", typ)
+		}
+		msg, _ := jsonAt(t, rec.Body.Bytes(), "error.message").(string)
+		// The attempt count in the message is not checked: it says the
+		// policy's maximum (3) when the pool ran out after 2.
+		if !strings.Contains(msg, "the upstream pool could not answer") || !strings.Contains(msg, "last: upstream anthropic answered 500: boom 2") {
+			t.Errorf("message %q", msg)
+		}
+		checkCalls(t, h.up, "a1", "a2")
+		server := cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonServerError, 0, time.Second, 2*time.Minute, 1)
+		server2 := server
+		server2.Account = "a2"
+		checkReports(t, h.sched, server, server2)
+	})
+	t.Run("exhausted quota: terminal 429", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+		quota := `{"error":{"message":"You exceeded your current quota","type":"insufficient_quota"}}`
+		h.up.on("a1", jsonReply(429, quota)).on("a2", jsonReply(429, quota))
+		res, rec := h.serve(context.Background(), anthropicReq(false))
+		if res.Status != 429 || rec.Code != 429 {
+			t.Fatalf("result %d, client %d", res.Status, rec.Code)
+		}
+		if rec.Header().Get("x-should-retry") != "false" {
+			t.Errorf("a terminal quota should tell the client not to retry: %v", rec.Header())
+		}
+		if typ := jsonAt(t, rec.Body.Bytes(), "error.type"); typ != "rate_limit_error" {
+			t.Errorf("error type %v", typ)
+		}
+		checkCalls(t, h.up, "a1", "a2")
+	})
+}
+
+// TestLoopWaitsForAnAccount: a StatusWait selection is slept (with jitter of
+// at most a fifth) and counted in the next query's Waited.
+func TestLoopWaitsForAnAccount(t *testing.T) {
+	h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic)))
+	h.sched.script = []schedule.Lease{{Status: schedule.StatusWait, Decision: "pool", Wait: 300 * time.Millisecond}}
+	h.up.on("a1", jsonReply(200, anthropicAnswer("msg_a1", "ok")))
+	res, _ := h.serve(context.Background(), anthropicReq(false))
+	if res.Status != 200 {
+		t.Fatalf("status %d", res.Status)
+	}
+	w := h.sleeps.waits()
+	if len(w) != 1 || w[0] < 300*time.Millisecond || w[0] > 360*time.Millisecond {
+		t.Fatalf("sleeps %v; want one of 300ms plus at most 20%%", w)
+	}
+	if q := h.sched.queries; len(q) != 2 || q[0].Waited != 0 || q[1].Waited != w[0] {
+		t.Errorf("queries %+v", q)
+	}
+}
+
+// TestLoopInBandErrorBeforeCommit: an error event read before anything
+// reached the client is the attempt's failure, classified by the status
+// the event names, and the request moves to another account; the client
+// sees only the second answer.
+func TestLoopInBandErrorBeforeCommit(t *testing.T) {
+	cases := []struct {
+		name     string
+		provider account.Provider
+		req      func() *Request
+		group    string
+		first    []string
+		second   []string
+		want     schedule.Outcome
+		status   int
+	}{
+		{
+			name: "anthropic not_found_error after message_start", provider: account.Anthropic, group: claude,
+			req:    func() *Request { return anthropicReq(true) },
+			first:  []string{anthropicStart("msg_a1"), sseEvent("error", anthropicError("not_found_error", "model: claude-x"))},
+			second: anthropicStream("msg_a2", "Hello"),
+			want:   cooldown("a1", claude, schedule.ScopeGroup, retry.ReasonNotFound, 0, time.Minute, 30*time.Minute, 0),
+			status: 404,
+		},
+		{
+			name: "responses insufficient_quota after created and in_progress", provider: account.OpenAI, group: gpt,
+			req: responsesReq,
+			first: append(responsesOpen("resp_1"),
+				responsesEvent("error", 2, `"code":"insufficient_quota","message":"You exceeded your current quota, please check your plan and billing details.","param":null`)),
+			second: responsesStream("resp_2", "Hello"),
+			want:   cooldown("a1", gpt, schedule.ScopeGroup, retry.ReasonQuotaExhausted, 0, 10*time.Minute, 6*time.Hour, 0),
+			status: 429,
+		},
+		{
+			name: "anthropic overloaded_error translated for a chat client", provider: account.Anthropic, group: claude,
+			req:    func() *Request { return chatReq(true) },
+			first:  []string{anthropicStart("msg_a1"), sseEvent("error", anthropicError("overloaded_error", "Overloaded"))},
+			second: anthropicStream("msg_a2", "Hel", "lo"),
+			want:   cooldown("a1", claude, schedule.ScopeGroup, retry.ReasonCapacity, 0, time.Second, time.Minute, 1),
+			status: 529,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newLoopHarness(t, testRoute(tc.group, testAccount("a1", tc.provider), testAccount("a2", tc.provider)))
+			h.up.on("a1", sseReply(tc.first...)).on("a2", sseReply(tc.second...))
+			req := tc.req()
+			res, rec := h.serve(context.Background(), req)
+			if res.Status != 200 || res.Error != "" {
+				t.Fatalf("result %d %q", res.Status, res.Error)
+			}
+			checkCalls(t, h.up, "a1", "a2")
+			checkReports(t, h.sched, tc.want, success("a2", tc.group, true))
+			checkSleeps(t, h.sleeps)
+			if a := res.Attempts[0]; a.Status != tc.status || a.Outcome != "rotate" {
+				t.Errorf("first attempt %+v; want status %d", a, tc.status)
+			}
+			if req.Protocol == llm.Anthropic || req.Op == upstream.OpResponses {
+				checkEvents(t, rec.Body.Bytes(), parseEvents(t, tc.second...))
+				if req.Op == upstream.OpResponses && h.up.Calls()[0].Op != upstream.OpResponses {
+					t.Errorf("a Responses request went upstream as %s", h.up.Calls()[0].Op)
+				}
+				return
+			}
+			text, errs, done := chatText(t, readEvents(t, rec.Body.Bytes()))
+			if text != "Hello" || len(errs) != 0 || !done {
+				t.Errorf("chat stream: text %q, errors %q, [DONE] %t", text, errs, done)
+			}
+		})
+	}
+}
+
+// TestLoopInBandErrorAfterCommit: once the answer reached the client, an
+// error event ends it in the client's protocol. On the same protocol every
+// upstream event is relayed, the error and what follows it (a Responses
+// error, then response.failed); translated, the client gets its protocol's
+// error event with the status the upstream event names. Nothing is
+// retried.
+func TestLoopInBandErrorAfterCommit(t *testing.T) {
+	t.Run("responses: every event through response.failed", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(gpt, testAccount("a1", account.OpenAI), testAccount("a2", account.OpenAI)))
+		evs := append(responsesOpen("resp_1"), responsesDelta(2, "Hel"),
+			responsesEvent("error", 3, `"code":"server_error","message":"The server had an error","param":null`),
+			responsesEvent("response.failed", 4, `"response":{"id":"resp_1","object":"response","status":"failed","error":{"code":"server_error","message":"The server had an error"}}`))
+		h.up.on("a1", sseReply(evs...))
+		res, rec := h.serve(context.Background(), responsesReq())
+		if res.Status != 200 || rec.Code != 200 || res.Error != "upstream sent an error event mid-stream" {
+			t.Fatalf("result %d %q, client %d", res.Status, res.Error, rec.Code)
+		}
+		checkEvents(t, rec.Body.Bytes(), parseEvents(t, evs...))
+		checkCalls(t, h.up, "a1")
+		checkReports(t, h.sched)
+	})
+	t.Run("anthropic: the error event relayed", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+		evs := []string{anthropicStart("msg_a1"), anthropicBlockStart(), anthropicDelta("Hel"),
+			sseEvent("error", anthropicError("overloaded_error", "Overloaded"))}
+		h.up.on("a1", sseReply(evs...))
+		res, rec := h.serve(context.Background(), anthropicReq(true))
+		if res.Status != 200 || res.Error != "upstream sent an error event mid-stream" {
+			t.Fatalf("result %d %q", res.Status, res.Error)
+		}
+		checkEvents(t, rec.Body.Bytes(), parseEvents(t, evs...))
+		checkCalls(t, h.up, "a1")
+		checkReports(t, h.sched)
+	})
+	t.Run("translated: the chat client's error event", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+		h.up.on("a1", sseReply(anthropicStart("msg_a1"), anthropicBlockStart(), anthropicDelta("Hel"),
+			sseEvent("error", anthropicError("overloaded_error", "Overloaded"))))
+		res, rec := h.serve(context.Background(), chatReq(true))
+		if res.Status != 200 || res.Error != "upstream sent an error event mid-stream" {
+			t.Fatalf("result %d %q", res.Status, res.Error)
+		}
+		evs := readEvents(t, rec.Body.Bytes())
+		text, errs, done := chatText(t, evs)
+		if text != "Hel" || done || len(errs) != 1 {
+			t.Fatalf("chat stream: text %q, errors %q, [DONE] %t", text, errs, done)
+		}
+		if last := evs[len(evs)-1].Data; last != errs[0] {
+			t.Errorf("the error is not the last event: %q", evs)
+		}
+		e := []byte(errs[0])
+		if msg := jsonAt(t, e, "error.message"); msg != "upstream sent an error event mid-stream: Overloaded" {
+			t.Errorf("error message %v", msg)
+		}
+		if typ := jsonAt(t, e, "error.type"); typ != "server_error" {
+			t.Errorf("error type %v", typ)
+		}
+		checkCalls(t, h.up, "a1")
+		checkReports(t, h.sched)
+	})
+	t.Run("translated: the Gemini client's error with the named status", func(t *testing.T) {
+		h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic)))
+		h.up.on("a1", sseReply(anthropicStart("msg_a1"), anthropicBlockStart(), anthropicDelta("Hel"),
+			sseEvent("error", anthropicError("rate_limit_error", "slow down"))))
+		res, rec := h.serve(context.Background(), geminiReq(true))
+		if res.Status != 200 || res.Error == "" {
+			t.Fatalf("result %d %q", res.Status, res.Error)
+		}
+		evs := readEvents(t, rec.Body.Bytes())
+		last := []byte(evs[len(evs)-1].Data)
+		if code := jsonAt(t, last, "error.code"); code != float64(429) {
+			t.Errorf("error code %v in %s", code, last)
+		}
+		if st := jsonAt(t, last, "error.status"); st != "RESOURCE_EXHAUSTED" {
+			t.Errorf("error status %v", st)
+		}
+		if txt := jsonAt(t, []byte(evs[0].Data), "candidates.0.content.parts.0.text"); txt != "Hel" {
+			t.Errorf("first chunk %s", evs[0].Data)
+		}
+	})
+}
+
+// TestLoopIdleTimeoutAfterCommit: a committed stream that goes silent past
+// the idle timeout ends with the client protocol's error event.
+func TestLoopIdleTimeoutAfterCommit(t *testing.T) {
+	h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+	h.d.Policy.IdleTimeout = 50 * time.Millisecond
+	h.up.on("a1", stallReply(anthropicStart("msg_a1"), anthropicBlockStart(), anthropicDelta("Hel")))
+	res, rec := h.serve(context.Background(), anthropicReq(true))
+	if res.Status != 200 || res.Error != "upstream stream went silent past the idle timeout" {
+		t.Fatalf("result %d %q", res.Status, res.Error)
+	}
+	evs := readEvents(t, rec.Body.Bytes())
+	if len(evs) < 3 || evs[0].Name != "message_start" || evs[1].Name != "content_block_start" {
+		t.Fatalf("client events %q", evs)
+	}
+	last := evs[len(evs)-1]
+	if last.Name != "error" || jsonAt(t, []byte(last.Data), "error.type") != "api_error" {
+		t.Errorf("last event %q; want an api_error error event", last)
+	}
+	checkCalls(t, h.up, "a1")
+	checkReports(t, h.sched)
+}
+
+// TestLoopRefusalIsAnAnswer: an Anthropic answer that finished without
+// content (stop_reason refusal, message_start to message_stop, no content
+// block) is an answer: served to a Gemini client once, not retried, no
+// cooldown.
+func TestLoopRefusalIsAnAnswer(t *testing.T) {
+	refusal := []string{
+		anthropicStart("msg_r"),
+		sseEvent("message_delta", `{"type":"message_delta","delta":{"stop_reason":"refusal","stop_sequence":null},"usage":{"output_tokens":1}}`),
+		sseEvent("message_stop", `{"type":"message_stop"}`),
+	}
+	for _, stream := range []bool{true, false} {
+		t.Run(fmt.Sprintf("stream=%t", stream), func(t *testing.T) {
+			h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+			h.up.on("a1", sseReply(refusal...))
+			res, rec := h.serve(context.Background(), geminiReq(stream))
+			if res.Status != 200 || rec.Code != 200 || res.Error != "" {
+				t.Fatalf("result %d %q, client %d", res.Status, res.Error, rec.Code)
+			}
+			checkCalls(t, h.up, "a1")
+			checkReports(t, h.sched)
+			checkSleeps(t, h.sleeps)
+			if !slices.Equal(res.Answer.FinishReasons, []string{"refusal"}) {
+				t.Errorf("finish reasons %v", res.Answer.FinishReasons)
+			}
+			if c := h.up.Calls()[0]; !c.Stream || jsonAt(t, c.Body, "stream") != true {
+				t.Errorf("translated call must stream: %+v", c)
+			}
+			body := rec.Body.Bytes()
+			if stream {
+				evs := readEvents(t, body)
+				if len(evs) != 1 {
+					t.Fatalf("client events %q", evs)
+				}
+				body = []byte(evs[0].Data)
+			}
+			if fr := jsonAt(t, body, "candidates.0.finishReason"); fr != "SAFETY" {
+				t.Errorf("finishReason %v in %s", fr, body)
+			}
+			if parts, _ := jsonAt(t, body, "candidates.0.content.parts").([]any); len(parts) != 0 {
+				t.Errorf("a refusal has no parts: %s", body)
+			}
+		})
+	}
+}
+
+// TestLoopClientDisconnect: when the client goes away mid-attempt, the
+// result is 499, nothing is written to the client, no account is blamed
+// and nothing is retried.
+func TestLoopClientDisconnect(t *testing.T) {
+	cases := []struct {
+		name  string
+		req   func() *Request
+		reply func(cancel context.CancelFunc) reply
+	}{
+		{"during the peek", func() *Request { return anthropicReq(true) }, func(cancel context.CancelFunc) reply {
+			return func(ctx context.Context, c upstream.Call) (*http.Response, error) {
+				cancel()
+				return stallReply(anthropicStart("msg_a1"))(ctx, c)
+			}
+		}},
+		{"before the response headers", func() *Request { return anthropicReq(false) }, func(cancel context.CancelFunc) reply {
+			return func(ctx context.Context, _ upstream.Call) (*http.Response, error) {
+				cancel()
+				<-ctx.Done()
+				return nil, fmt.Errorf("round trip: %w", ctx.Err())
+			}
+		}},
+		{"while collecting a translated answer", func() *Request { return chatReq(false) }, func(cancel context.CancelFunc) reply {
+			return func(ctx context.Context, c upstream.Call) (*http.Response, error) {
+				cancel()
+				return stallReply(anthropicStart("msg_a1"), anthropicBlockStart(), anthropicDelta("Hel"))(ctx, c)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			h.up.on("a1", tc.reply(cancel))
+			res, rec := h.serve(ctx, tc.req())
+			if res.Status != 499 || res.Error != "client disconnected" {
+				t.Fatalf("result %d %q; want 499", res.Status, res.Error)
+			}
+			if rec.Body.Len() != 0 {
+				t.Errorf("wrote to a client that left: %q", rec.Body)
+			}
+			checkCalls(t, h.up, "a1")
+			checkReports(t, h.sched)
+			checkSleeps(t, h.sleeps)
+			if len(h.sched.successes) != 0 {
+				t.Errorf("NoteSuccess %v", h.sched.successes)
+			}
+		})
+	}
+}
+
+// TestLoopJSONSameProtocol: a non-streaming request on the client's own
+// protocol goes upstream as JSON with only the model rewritten, and its
+// answer reaches the client byte for byte, fields the gateway does not
+// know included. The client key is released with the answer's tokens.
+func TestLoopJSONSameProtocol(t *testing.T) {
+	h := newLoopHarness(t, testRoute("claude-x-20250101", testAccount("a1", account.Anthropic)))
+	reqBody := `{"model":"claude-x","max_tokens":64,"messages":[{"role":"user","content":"hi"}],"x_future_request":{"n":[1, 2]}}`
+	answer := "{\n  \"id\": \"msg_1\", \"type\": \"message\", \"role\": \"assistant\", \"model\": \"claude-x-20250101\",\n" +
+		`  "content": [{"type": "text", "text": "Hi \u00e9", "x_block_extra": true}], "stop_reason": "end_turn", "stop_sequence": null,` +
+		"\n  \"usage\": {\"input_tokens\": 7, \"output_tokens\": 3, \"x_usage_future\": 1}, \"x_future\": {\"a\": [1, 2.50, null]}\n}"
+	h.up.on("a1", jsonReply(200, answer))
+	req := anthropicReq(false)
+	req.Body = []byte(reqBody)
+	req.KeyName = "team-a"
+	res, rec := h.serve(context.Background(), req)
+	if res.Status != 200 || rec.Code != 200 {
+		t.Fatalf("result %d, client %d", res.Status, rec.Code)
+	}
+	if got := rec.Body.String(); got != answer {
+		t.Errorf("client body\n%s\nwant byte for byte\n%s", got, answer)
+	}
+	if rec.Header().Get("Content-Type") != "application/json" || rec.Header().Get("X-Mapped-Model") != "claude-x-20250101" {
+		t.Errorf("headers %v", rec.Header())
+	}
+	c := h.up.Calls()[0]
+	if c.Stream || c.Op != upstream.OpGenerate || c.Model != "claude-x-20250101" {
+		t.Errorf("call %+v", c)
+	}
+	if jsonAt(t, c.Body, "model") != "claude-x-20250101" {
+		t.Errorf("model not rewritten: %s", c.Body)
+	}
+	if want := strings.Replace(reqBody, `"claude-x"`, `"claude-x-20250101"`, 1); string(c.Body) != want {
+		t.Errorf("upstream body %s; want only the model changed: %s", c.Body, want)
+	}
+	if res.Answer.Usage.InputTokens != 7 || res.Answer.Usage.OutputTokens != 3 {
+		t.Errorf("answer %+v", res.Answer)
+	}
+	if got := h.sched.released; !slices.Equal(got, []string{"team-a||10"}) {
+		t.Errorf("ReleaseKey %v", got)
+	}
+	if q := h.sched.queries[0]; q.Key.Name != "team-a" {
+		t.Errorf("the first selection does not admit the key: %+v", q.Key)
+	}
+	checkReports(t, h.sched)
+}
+
+// TestLoopCollectTranslated: a non-streaming Chat Completions client on an
+// Anthropic account is served from a streamed call, collected into one
+// chat.completion.
+func TestLoopCollectTranslated(t *testing.T) {
+	h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic)))
+	h.up.on("a1", sseReply(anthropicStream("msg_1", "Hello", " world")...))
+	res, rec := h.serve(context.Background(), chatReq(false))
+	if res.Status != 200 || rec.Code != 200 || res.Error != "" {
+		t.Fatalf("result %d %q, client %d", res.Status, res.Error, rec.Code)
+	}
+	c := h.up.Calls()[0]
+	if !c.Stream || c.Op != upstream.OpGenerate || c.Model != claude {
+		t.Errorf("call %+v", c)
+	}
+	if jsonAt(t, c.Body, "stream") != true || jsonAt(t, c.Body, "model") != claude || jsonAt(t, c.Body, "messages.0.role") != "user" {
+		t.Errorf("upstream body is not an Anthropic stream request: %s", c.Body)
+	}
+	body := rec.Body.Bytes()
+	if rec.Header().Get("Content-Type") != "application/json" {
+		t.Errorf("Content-Type %q", rec.Header().Get("Content-Type"))
+	}
+	for path, want := range map[string]any{
+		"object":                    "chat.completion",
+		"choices.0.message.role":    "assistant",
+		"choices.0.message.content": "Hello world",
+		"choices.0.finish_reason":   "stop",
+		"usage.prompt_tokens":       float64(5),
+		"usage.completion_tokens":   float64(2),
+	} {
+		if got := jsonAt(t, body, path); got != want {
+			t.Errorf("%s = %v; want %v in %s", path, got, want, body)
+		}
+	}
+	checkCalls(t, h.up, "a1")
+	checkReports(t, h.sched)
+}
+
+// TestLoopCollectIdleTimeout: a translated answer being collected for a
+// non-streaming client that goes silent is a timeout before anything was
+// written: the next account answers.
+func TestLoopCollectIdleTimeout(t *testing.T) {
+	h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic)))
+	h.d.Policy.IdleTimeout = 30 * time.Millisecond
+	h.up.on("a1", stallReply(anthropicStart("msg_a1"), anthropicBlockStart(), anthropicDelta("Hel"))).
+		on("a2", sseReply(anthropicStream("msg_a2", "Hello")...))
+	res, rec := h.serve(context.Background(), chatReq(false))
+	if res.Status != 200 || res.Error != "" {
+		t.Fatalf("result %d %q", res.Status, res.Error)
+	}
+	if got := jsonAt(t, rec.Body.Bytes(), "choices.0.message.content"); got != "Hello" {
+		t.Errorf("content %v", got)
+	}
+	checkCalls(t, h.up, "a1", "a2")
+	checkReports(t, h.sched,
+		cooldown("a1", claude, schedule.ScopeAccount, retry.ReasonTimeout, 0, time.Second, 2*time.Minute, 1),
+		success("a2", claude, true))
+}
