@@ -57,9 +57,13 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
+-- cleared: the streak fields of (account, group) lines cleared here, so a
+-- chosen account among them needs no streak read (the common healthy case).
+local cleared = {}
 for f in string.gmatch(ARGV[10] or '', '[^\n]+') do
   local acct = string.match(f, '^(.*)|') or f
   redis.call('HDEL', KEYS[12], f, acct .. '|*')
+  cleared[f] = true
 end
 
 if not redis.call('HGET', KEYS[8], 'n') then
@@ -153,9 +157,10 @@ local function candidate(acct)
 end
 
 local function streak(acct)
-  local a = tonumber(redis.call('HGET', KEYS[12], acct .. '|' .. group) or 0) or 0
-  local b = tonumber(redis.call('HGET', KEYS[12], acct .. '|*') or 0) or 0
-  return a + b
+  local f = acct .. '|' .. group
+  if cleared[f] then return 0 end
+  local v = redis.call('HMGET', KEYS[12], f, acct .. '|*')
+  return (tonumber(v[1] or 0) or 0) + (tonumber(v[2] or 0) or 0)
 end
 
 local function chosen(acct, decision)
