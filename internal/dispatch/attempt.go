@@ -251,7 +251,9 @@ func (at *attempt) clientError(attempts int) *llm.Error {
 		st = http.StatusGatewayTimeout
 	case at.obs.fail != failNone || st == 0:
 		st = http.StatusBadGateway
-	case st == 529 || st == 503 || st == 429:
+	case st == 529:
+		st = at.leg.cl.OverloadedStatus() // 529 only where the protocol has it
+	case st == 503 || st == 429:
 	case st >= 500:
 		st = http.StatusBadGateway
 	case st == 401 || st == 403 || st == 404 || st == 402:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchyard-gw/switchyard/internal/account"
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/retry"
 	"github.com/switchyard-gw/switchyard/internal/schedule"
 	"github.com/switchyard-gw/switchyard/internal/upstream"
 )
@@ -216,9 +217,12 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 		acct, lease, lerr := d.pick(ctx, req, rt, n, attempted, pinned, &waited, last, &adm)
 		pinned = nil
 		if lerr != nil {
-			if last != nil && lerr.Status != 429 {
-				return fail(last.clientError(d.Policy.MaxAttempts))
+			if clientGone(ctx) {
+				res.Status, res.Error = 499, "client disconnected"
+				return res
 			}
+			// The selection's answer already tells the last attempt's failure
+			// (poolError), with its Retry-After when the pool cools.
 			return fail(lerr)
 		}
 		if !contains(attempted, acct.ID) {
@@ -238,11 +242,20 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 			Requested: req.Model, Mapped: rt.Mapped, SessionID: req.SessionID, Stream: req.Stream})
 		at := d.try(actx, acct, lg)
 		v := d.authOutcome(ctx, acct, at, classify(at.obs), &reauthed)
+		var fixed []byte // the repaired body of a signature error
+		if v.action == actRepair {
+			// Once per request, and only when the body had something to
+			// repair; otherwise the provider's refusal is the client's.
+			var ok bool
+			if fixed, ok = lg.up.RepairSignatures(lg.call.Body); repaired || !ok {
+				v = verdict{action: actPassThrough, reason: retry.ReasonClientError}
+			}
+		}
 		res.Attempts = append(res.Attempts, Attempt{
 			Account: acct.ID, Email: acct.Email, Decision: lease.Decision, Status: at.obs.status,
 			Outcome: v.action.String(), Reason: string(v.reason), Duration: time.Since(t0),
 		})
-		if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) && v.action != actSucceed {
+		if clientGone(ctx) && v.action != actSucceed {
 			// The client went away: not the account's fault, nothing to write.
 			at.close()
 			end(AttemptEnd{Status: 499, Outcome: "client_gone", Error: "client disconnected"})
@@ -283,13 +296,6 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 			shortOnce = shortOnce || v.shortHint
 			pinned = acct
 		case actRepair:
-			// Once per request, and only when the body had something to
-			// repair; otherwise the provider's refusal is the client's.
-			fixed, ok := lg.up.RepairSignatures(lg.call.Body)
-			if repaired || !ok {
-				res.Status = at.passThrough(w)
-				return res
-			}
 			repaired, pinned = true, acct
 			ls.repaired(lg, fixed)
 		}
@@ -301,7 +307,7 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 			}
 		}
 	}
-	if ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) {
+	if clientGone(ctx) {
 		res.Status, res.Error = 499, "client disconnected"
 		return res
 	}
@@ -422,6 +428,12 @@ func (d *Dispatcher) observe(ctx context.Context, info AttemptInfo) (context.Con
 		return ctx, func(AttemptEnd) {}
 	}
 	return d.Observer.Attempt(ctx, info)
+}
+
+// clientGone reports whether the client cancelled the request (not its
+// deadline).
+func clientGone(ctx context.Context) bool {
+	return ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled)
 }
 
 func contains(s []string, v string) bool {

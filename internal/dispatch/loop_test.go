@@ -596,9 +596,7 @@ func TestLoopPoolExhausted(t *testing.T) {
 			t.Errorf("error type %v", typ)
 		}
 		msg, _ := jsonAt(t, rec.Body.Bytes(), "error.message").(string)
-		// The attempt count in the message is not checked: it says the
-		// policy's maximum (3) when the pool ran out after 2.
-		if !strings.Contains(msg, "the upstream pool could not answer") || !strings.Contains(msg, "last: upstream anthropic answered 500: boom 2") {
+		if !strings.Contains(msg, "the upstream pool could not answer after 2 attempt(s)") || !strings.Contains(msg, "last: upstream anthropic answered 500: boom 2") {
 			t.Errorf("message %q", msg)
 		}
 		checkCalls(t, h.up, "a1", "a2")
@@ -623,6 +621,67 @@ func TestLoopPoolExhausted(t *testing.T) {
 		}
 		checkCalls(t, h.up, "a1", "a2")
 	})
+}
+
+// TestLoopPoolCoolsAfterAnAttempt: when the pool runs out after an attempt
+// and the selection says every account cools from overload, the client gets
+// its protocol's overloaded status with Retry-After and the last failure.
+func TestLoopPoolCoolsAfterAnAttempt(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		req    *Request
+		status int
+	}{
+		{"chat client: 503", chatReq(false), 503},
+		{"anthropic client: 529", anthropicReq(false), 529},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newLoopHarness(t, testRoute(tc.req.Model, testAccount("a1", account.Anthropic)))
+			h.up.on("a1", jsonReply(529, anthropicError("overloaded_error", "Overloaded")))
+			h.sched.script = []schedule.Lease{
+				{Status: schedule.StatusOK, Account: "a1", Decision: "sticky"},
+				{Status: schedule.StatusNone, Reason: "capacity", Wait: 30 * time.Second},
+			}
+			res, rec := h.serve(context.Background(), tc.req)
+			if res.Status != tc.status || rec.Code != tc.status {
+				t.Fatalf("result %d, client %d; want %d", res.Status, rec.Code, tc.status)
+			}
+			if ra := rec.Header().Get("Retry-After"); ra != "30" {
+				t.Errorf("Retry-After %q; want 30", ra)
+			}
+			if msg, _ := jsonAt(t, rec.Body.Bytes(), "error.message").(string); !strings.Contains(msg, "retry after 30s") || !strings.Contains(msg, "Overloaded") {
+				t.Errorf("message %q", msg)
+			}
+		})
+	}
+}
+
+// TestLoopAttemptsSpentOverloaded: a client whose protocol has no 529 never
+// sees one when the last attempt was overloaded.
+func TestLoopAttemptsSpentOverloaded(t *testing.T) {
+	h := newLoopHarness(t, testRoute(gpt, testAccount("a1", account.Anthropic), testAccount("a2", account.Anthropic), testAccount("a3", account.Anthropic)))
+	for _, id := range []string{"a1", "a2", "a3"} {
+		h.up.on(id, jsonReply(529, anthropicError("overloaded_error", "Overloaded")))
+	}
+	res, rec := h.serve(context.Background(), chatReq(false))
+	if res.Status != 503 || rec.Code != 503 {
+		t.Fatalf("result %d, client %d; want 503", res.Status, rec.Code)
+	}
+	checkCalls(t, h.up, "a1", "a2", "a3")
+}
+
+// TestLoopClientGoneWhileWaiting: a client that leaves while the request
+// waits for an account is a 499 with nothing written, not a 504.
+func TestLoopClientGoneWhileWaiting(t *testing.T) {
+	h := newLoopHarness(t, testRoute(claude, testAccount("a1", account.Anthropic)))
+	h.sched.script = []schedule.Lease{{Status: schedule.StatusWait, Decision: "pool", Wait: time.Second}}
+	ctx, cancel := context.WithCancel(context.Background())
+	h.d.Sleep = func(context.Context, time.Duration) bool { cancel(); return false }
+	res, rec := h.serve(ctx, anthropicReq(false))
+	if res.Status != 499 || rec.Body.Len() != 0 {
+		t.Fatalf("result %d, client wrote %q; want 499 and nothing", res.Status, rec.Body.String())
+	}
+	checkReports(t, h.sched)
 }
 
 // TestLoopWaitsForAnAccount: a StatusWait selection is slept (with jitter of
