@@ -35,6 +35,7 @@ phase() { echo "== bench.sh [$(( $(date +%s) - start ))s] $*" >&2; }
 pkgs=(
   ./internal/schedule
   ./internal/session
+  ./internal/protocol
   ./internal/protocol/openai
   ./internal/protocol/anthropic
   ./internal/sse

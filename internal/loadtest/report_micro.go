@@ -182,7 +182,7 @@ func (r *report) simpleTable(ms *BenchSet, title, desc, prefix string) {
 
 func (r *report) sseTables(ms *BenchSet) {
 	r.simpleTable(ms, "### SSE relay per event (`internal/sse`)",
-		"`BenchmarkRelayEvent`: one op is one event through `sse.Reader.Next`, the protocol's classifier, `sse.AppendEvent` and a write, no network. The package's own reader, writer and classifier benchmarks follow.",
+		"`BenchmarkRelayEvent`: one op is one event through `sse.Reader.Next`, the protocol's classifier, `sse.AppendEvent` and a write, no network. The reader and writer benchmarks of `internal/sse` and the Chat classifier's (`internal/protocol`) follow.",
 		"BenchmarkRelayEvent/")
 	var rows []BenchStat
 	for _, n := range []string{"BenchmarkReaderNext", "BenchmarkAppendEvent", "BenchmarkClassifyOpenAI"} {
