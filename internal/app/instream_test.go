@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -145,25 +144,19 @@ func TestRefusalWithoutContentIsAnAnswer(t *testing.T) {
 	if last == nil || len(last.Candidates) == 0 || last.Candidates[0].FinishReason != genai.FinishReasonSafety {
 		t.Fatalf("gemini stream: last chunk %+v; want SAFETY", last)
 	}
-	// OpenAI Chat client: content_filter with the refusal explained.
-	resp, body := h.do("POST", "/v1/chat/completions", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"something refused"}]}`,
-		map[string]string{"Authorization": "Bearer " + clientKey})
-	var cc struct {
-		Choices []struct {
-			FinishReason string `json:"finish_reason"`
-			Message      struct {
-				Refusal *string `json:"refusal"`
-			} `json:"message"`
-		} `json:"choices"`
+	// OpenAI Chat client (the openai SDK): content_filter with the refusal explained.
+	oc := openai.NewClient(option.WithBaseURL(h.base+"/v1"), option.WithAPIKey(clientKey), option.WithMaxRetries(0))
+	cc, err := oc.Chat.Completions.New(context.Background(), openai.ChatCompletionNewParams{
+		Model: "claude-sonnet-4-5", Messages: []openai.ChatCompletionMessageParamUnion{openai.UserMessage("something refused")},
+	})
+	if err != nil {
+		t.Fatalf("chat: %v", err)
 	}
-	if resp.StatusCode != 200 || json.Unmarshal([]byte(body), &cc) != nil || len(cc.Choices) != 1 || cc.Choices[0].FinishReason != "content_filter" {
-		t.Fatalf("chat: %d %s; want 200 with finish_reason content_filter", resp.StatusCode, body)
-	}
-	if r := cc.Choices[0].Message.Refusal; r == nil || *r == "" {
-		t.Fatalf("chat: message.refusal is empty: %s", body)
+	if len(cc.Choices) != 1 || cc.Choices[0].FinishReason != "content_filter" || cc.Choices[0].Message.Refusal == "" {
+		t.Fatalf("chat: %+v; want finish_reason content_filter with message.refusal", cc.Choices)
 	}
 	// Anthropic client, same protocol: the refusal as sent.
-	resp, body = h.do("POST", "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"something refused"}]}`,
+	resp, body := h.do("POST", "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"something refused"}]}`,
 		map[string]string{"x-api-key": clientKey, "anthropic-version": "2023-06-01"})
 	if resp.StatusCode != 200 || !strings.Contains(body, `"stop_reason":"refusal"`) || !strings.Contains(body, "event: message_stop") {
 		t.Fatalf("anthropic stream: %d\n%s", resp.StatusCode, body)
