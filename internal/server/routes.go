@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -40,13 +41,17 @@ func (s *Server) openAI(c *gin.Context, op upstream.Op, route string) {
 }
 
 // anthropicHeaders are the client headers an Anthropic upstream needs.
+// anthropicHeaders keeps the client's anthropic-version (its first value)
+// and anthropic-beta headers, read by their canonical keys as Header.Get and
+// Values do, sharing the client's values (read-only; capacity clipped, so an
+// Add copies them).
 func anthropicHeaders(r *http.Request) http.Header {
-	h := http.Header{}
-	if v := r.Header.Get("anthropic-version"); v != "" {
-		h.Set("anthropic-version", v)
+	h := make(http.Header, 2)
+	if v := r.Header["Anthropic-Version"]; len(v) > 0 && v[0] != "" {
+		h["Anthropic-Version"] = v[:1:1]
 	}
-	for _, v := range r.Header.Values("anthropic-beta") {
-		h.Add("anthropic-beta", v)
+	if v := r.Header["Anthropic-Beta"]; len(v) > 0 {
+		h["Anthropic-Beta"] = slices.Clip(v)
 	}
 	return h
 }

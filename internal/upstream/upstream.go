@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -104,27 +105,31 @@ func (c *Client) Send(ctx context.Context, a *account.Account, call Call) (*http
 		return nil, fmt.Errorf("build upstream request: %w", err)
 	}
 	req.ContentLength = int64(len(call.Body))
-	h := req.Header
-	h.Set("Content-Type", "application/json")
+	// Canonical keys and shared values: Header.Set would canonicalize and
+	// allocate a one-element slice per header on every call.
+	h := make(http.Header, 8)
+	req.Header = h
+	h["Content-Type"] = hvJSON
 	if call.Stream {
-		h.Set("Accept", "text/event-stream")
+		h["Accept"] = hvEventStream
 	} else {
-		h.Set("Accept", "application/json")
+		h["Accept"] = hvJSON
 	}
 	if c.UserAgent != "" {
-		h.Set("User-Agent", c.UserAgent)
+		h["User-Agent"] = []string{c.UserAgent}
 	}
 	if err := c.authorize(ctx, h, a); err != nil {
 		return nil, err
 	}
 	if llm.Protocol(a.Provider) == llm.Anthropic {
-		v := call.Header.Get("anthropic-version")
-		if v == "" {
-			v = "2023-06-01"
+		// As call.Header.Get and .Values, which read the canonical keys.
+		if v := call.Header["Anthropic-Version"]; len(v) > 0 && v[0] != "" {
+			h["Anthropic-Version"] = v[:1:1]
+		} else {
+			h["Anthropic-Version"] = hvAnthropicVersion
 		}
-		h.Set("anthropic-version", v)
-		for _, b := range call.Header.Values("anthropic-beta") {
-			h.Add("anthropic-beta", b)
+		if v := call.Header["Anthropic-Beta"]; len(v) > 0 {
+			h["Anthropic-Beta"] = slices.Clip(v)
 		}
 	}
 	hc := c.HTTP
@@ -153,14 +158,22 @@ func (c *Client) authorize(ctx context.Context, h http.Header, a *account.Accoun
 	key := a.APIKey.Reveal()
 	switch llm.Protocol(a.Provider) {
 	case llm.Anthropic:
-		h.Set("x-api-key", key)
+		h["X-Api-Key"] = []string{key}
 	case llm.Gemini:
-		h.Set("x-goog-api-key", key)
+		h["X-Goog-Api-Key"] = []string{key}
 	default:
-		h.Set("Authorization", "Bearer "+key)
+		h["Authorization"] = []string{"Bearer " + key}
 	}
 	return nil
 }
+
+// Header values the same on every call: shared, read-only, by the header
+// map of every upstream request (capacity 1, so an Add copies them).
+var (
+	hvJSON             = []string{"application/json"}
+	hvEventStream      = []string{"text/event-stream"}
+	hvAnthropicVersion = []string{"2023-06-01"}
+)
 
 // endpoint builds the provider URL. Base URL conventions follow each SDK:
 // OpenAI's includes the version, Anthropic's and Gemini's are roots.
