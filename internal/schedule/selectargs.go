@@ -18,8 +18,8 @@ import (
 // model group) window once per name.
 type selectCall struct {
 	// Boxed once.
-	cfg, rr, coolAccount, disabled, cand0, streak, reasons, noSession, noKeyUsage, noKeyInFlight any
-	stickyTTL, window, mode, maxWait, quotaProtection                                            any
+	cfg, rr, coolAccount, disabled, streak, reasons, noSession, noKeyUsage, noKeyInFlight any
+	stickyTTL, window, mode, maxWait, quotaProtection                                     any
 
 	mu     sync.RWMutex
 	groups map[string]*groupArgs
@@ -95,7 +95,7 @@ func (s *redisStore) selectArgs(q Query, successes string) []any {
 		return &[3]any{k.cand(id, tierNames[0]), k.cand(id, tierNames[1]), k.cand(id, tierNames[2])}
 	})
 	last := cached(c, c.lasts, lastKey{q.Scope, q.Group}, func() any { return k.lastUsed(q.Scope, q.Group) })
-	var sess any = c.noSession
+	sess := c.noSession
 	if q.SessionID != "" {
 		sess = k.session(q.Scope, q.SessionID, q.Group)
 	}
@@ -104,11 +104,11 @@ func (s *redisStore) selectArgs(q Query, successes string) []any {
 		kk := cached(c, c.names, name, func() *[2]any { return &[2]any{k.keyUsage(name), k.keyInFlight(name)} })
 		usage, inFlight = kk[0], kk[1]
 	}
-	var attempted any = argEmpty
+	attempted := argEmpty
 	if len(q.Attempted) > 0 {
 		attempted = strings.Join(q.Attempted, "\n")
 	}
-	var succ any = argEmpty
+	succ := argEmpty
 	if successes != "" {
 		succ = successes
 	}
@@ -117,7 +117,7 @@ func (s *redisStore) selectArgs(q Query, successes string) []any {
 	if ttl <= 0 {
 		ttl = 11 * time.Minute
 	}
-	var lease any = argEmpty
+	lease := argEmpty
 	if key.Lease != "" {
 		lease = key.Lease
 	}

@@ -159,12 +159,6 @@ func (s *Server) readyz(c *gin.Context) {
 	c.JSON(http.StatusOK, detail)
 }
 
-type ctxKey int
-
-const (
-	keyScope ctxKey = iota
-)
-
 func (s *Server) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")
 	if id == "" || len(id) > 128 || strings.ContainsAny(id, "\r\n") {

@@ -103,8 +103,8 @@ func TestAttemptSpans(t *testing.T) {
 		"switchyard.retry.reason": "server_error", "error.type": "server_error",
 	}
 	for k, v := range want {
-		if a[k].Emit() != v {
-			t.Errorf("first attempt %s = %q; want %q", k, a[k].Emit(), v)
+		if a[k].String() != v {
+			t.Errorf("first attempt %s = %q; want %q", k, a[k].String(), v)
 		}
 	}
 	if !a["gen_ai.request.stream"].AsBool() || a["switchyard.attempt"].AsInt64() != 0 {
