@@ -40,11 +40,10 @@ func (s *Server) openAI(c *gin.Context, op upstream.Op, route string) {
 	}, route)
 }
 
-// anthropicHeaders are the client headers an Anthropic upstream needs.
-// anthropicHeaders keeps the client's anthropic-version (its first value)
-// and anthropic-beta headers, read by their canonical keys as Header.Get and
-// Values do, sharing the client's values (read-only; capacity clipped, so an
-// Add copies them).
+// anthropicHeaders are the client headers an Anthropic upstream needs: the
+// client's anthropic-version (its first value) and anthropic-beta, read by
+// their canonical keys as Header.Get and Values do, sharing the client's
+// values (read-only; capacity clipped, so an Add copies them).
 func anthropicHeaders(r *http.Request) http.Header {
 	h := make(http.Header, 2)
 	if v := r.Header["Anthropic-Version"]; len(v) > 0 && v[0] != "" {
