@@ -25,9 +25,13 @@ test-deploy:
 bench:
 	./scripts/bench.sh
 
+## lint: gofmt, go vet, then golangci-lint (.golangci.yml: staticcheck, depguard layer rules, ...);
+## golangci-lint is built into $(BIN) on first use (scripts/lint-tools.sh) and caches its results
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@BIN=$(BIN) ./scripts/lint-tools.sh
+	$(BIN)/golangci-lint run ./...
 
 ## fuzz: a short run of every fuzz target (seed corpora also run in `make test`)
 fuzz:

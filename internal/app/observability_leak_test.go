@@ -88,12 +88,12 @@ func spanText(spans []sdktrace.ReadOnlySpan) string {
 	for _, s := range spans {
 		fmt.Fprintf(&b, "%s %v %s\n", s.Name(), s.Status(), s.Resource().String())
 		for _, kv := range s.Attributes() {
-			fmt.Fprintf(&b, "  %s=%s\n", kv.Key, kv.Value.Emit())
+			fmt.Fprintf(&b, "  %s=%s\n", kv.Key, kv.Value.String())
 		}
 		for _, e := range s.Events() {
 			fmt.Fprintf(&b, "  event %s\n", e.Name)
 			for _, kv := range e.Attributes {
-				fmt.Fprintf(&b, "    %s=%s\n", kv.Key, kv.Value.Emit())
+				fmt.Fprintf(&b, "    %s=%s\n", kv.Key, kv.Value.String())
 			}
 		}
 		for _, l := range s.Links() {

@@ -38,12 +38,12 @@ func (c *chaos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.Copy(io.Discard, r.Body)
 	switch kind {
 	case 0:
-		http.Error(w, `{"error":{"message":"boom","type":"server_error"}}`, 500)
+		http.Error(w, `{"error":{"message":"boom","type":"server_error"}}`, http.StatusInternalServerError)
 	case 1:
-		http.Error(w, `{"error":{"message":"overloaded","type":"server_error"}}`, 503)
+		http.Error(w, `{"error":{"message":"overloaded","type":"server_error"}}`, http.StatusServiceUnavailable)
 	case 2:
 		w.Header().Set("Retry-After", "1")
-		http.Error(w, `{"error":{"message":"slow down","type":"rate_limit_error"}}`, 429)
+		http.Error(w, `{"error":{"message":"slow down","type":"rate_limit_error"}}`, http.StatusTooManyRequests)
 	case 3:
 		if hj, ok := w.(http.Hijacker); ok {
 			conn, _, err := hj.Hijack()
@@ -52,10 +52,10 @@ func (c *chaos) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		http.Error(w, "reset", 502)
+		http.Error(w, "reset", http.StatusBadGateway)
 	default:
 		w.Header().Set("Content-Type", "text/event-stream")
-		w.WriteHeader(200)
+		w.WriteHeader(http.StatusOK)
 	}
 }
 

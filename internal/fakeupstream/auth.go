@@ -56,10 +56,10 @@ func (ex *exchange) authError(kind credKind) (int, []byte) {
 	}
 	switch ex.provider {
 	case ProviderAnthropic:
-		switch {
-		case kind == credNone:
+		switch kind {
+		case credNone:
 			return http.StatusUnauthorized, anthropicError("authentication_error", "x-api-key header is required", ex.reqID)
-		case kind == credBearer:
+		case credBearer:
 			return http.StatusUnauthorized, anthropicError("authentication_error", "Invalid bearer token", ex.reqID)
 		}
 		return http.StatusUnauthorized, anthropicError("authentication_error", "invalid x-api-key", ex.reqID)

@@ -152,7 +152,7 @@ func run(ctx context.Context, o options, env Env) error {
 		return fmt.Errorf("exchange the code: %w", safeOAuthError(err))
 	}
 	if tok.RefreshToken == "" {
-		return errors.New("Google returned no refresh token (revoke the app's access at https://myaccount.google.com/permissions and sign in again)")
+		return errors.New("Google returned no refresh token (revoke the app's access at https://myaccount.google.com/permissions and sign in again)") //nolint:staticcheck // ST1005: starts with a proper noun
 	}
 	email, err := emailOf(ctx, env.HTTP, o.userinfo, tok)
 	if err != nil {
@@ -176,7 +176,7 @@ func run(ctx context.Context, o options, env Env) error {
 			if bytes.Contains(ref.Body, []byte("SERVICE_DISABLED")) {
 				hint = " (the OAuth client's project cannot call Code Assist: see the README, Google accounts)"
 			}
-			return fmt.Errorf("Code Assist refused the account (%d): %s%s", ref.Status, errorMessage(ref.Body), hint)
+			return fmt.Errorf("Code Assist refused the account (%d): %s%s", ref.Status, errorMessage(ref.Body), hint) //nolint:staticcheck // ST1005: starts with a proper noun
 		}
 		return fmt.Errorf("discover the Code Assist project: %w", err)
 	}
@@ -237,7 +237,7 @@ func loopbackCode(ctx context.Context, cfg *oauth2.Config, o options, env Env, s
 			http.Error(w, "Sign-in failed: "+err.Error(), http.StatusBadRequest)
 		} else {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			io.WriteString(w, "<!doctype html><title>Switchyard</title><p>Signed in. You can close this window and return to the terminal.</p>")
+			_, _ = io.WriteString(w, "<!doctype html><title>Switchyard</title><p>Signed in. You can close this window and return to the terminal.</p>")
 		}
 		select {
 		case got <- result{code, err}:
@@ -313,7 +313,7 @@ func authURL(cfg *oauth2.Config, state, verifier string) string {
 // codeFrom reads the redirect's code after checking its state.
 func codeFrom(q url.Values, state string) (string, error) {
 	if e := q.Get("error"); e != "" {
-		return "", fmt.Errorf("Google answered %s", safeWord(e))
+		return "", fmt.Errorf("Google answered %s", safeWord(e)) //nolint:staticcheck // ST1005: starts with a proper noun
 	}
 	if q.Get("state") != state {
 		return "", errors.New("the redirect's state does not match this sign-in")

@@ -153,7 +153,7 @@ func leadingDuration(text string) (time.Duration, bool) {
 	if token == "" || !isDigit(token[0]) && token[0] != '.' {
 		return 0, false
 	}
-	if strings.IndexAny(token, "hmsun") >= 0 {
+	if strings.ContainsAny(token, "hmsun") {
 		return ParseDuration(token)
 	}
 	d, ok := ParseDuration(token) // seconds, unless a unit word follows

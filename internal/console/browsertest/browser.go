@@ -191,8 +191,12 @@ func (b *Browser) read(r interface{ Read([]byte) (int, error) }) {
 func (b *Browser) close() {
 	_, _ = b.stdin.WriteString(`{"op":"close"}` + "\n")
 	b.stdin.Close()
-	done := make(chan error, 1)
-	go func() { done <- b.cmd.Wait() }()
+	// The exit status of a browser told to close is of no interest.
+	done := make(chan struct{})
+	go func() {
+		_ = b.cmd.Wait()
+		close(done)
+	}()
 	select {
 	case <-done:
 	case <-time.After(15 * time.Second):
