@@ -75,10 +75,10 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, lg *leg) *atte
 	}
 	ct := resp.Header.Get("Content-Type")
 	if call.Stream && strings.HasPrefix(ct, "text/event-stream") {
-		at.events = newEvents(resp.Body, up, &at.answer, d.Policy.MaxEventBytes)
-		d.peek(ctx, at)
+		at.events = newEvents(ctx, resp.Body, up, &at.answer, d.Policy.MaxEventBytes, cancel)
+		d.peek(at)
 		if lg.collect && at.obs.fail == failNone && at.body == nil {
-			d.collect(ctx, at)
+			d.collect(at)
 		}
 		return at
 	}
@@ -117,12 +117,13 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, lg *leg) *atte
 }
 
 // peek reads up to the first meaningful event under the first-event timeout.
-func (d *Dispatcher) peek(ctx context.Context, at *attempt) {
+func (d *Dispatcher) peek(at *attempt) {
 	s := at.events
 	s.expect(d.Policy.FirstEventTimeout, false)
+	defer s.pause()
 	opened := false // a start or content event was seen
 	for {
-		st := s.next(ctx, nil)
+		st := s.next()
 		switch st.end {
 		case stepCanceled:
 			at.obs.fail = failTimeout

@@ -1,7 +1,6 @@
 package dispatch
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 
@@ -12,7 +11,7 @@ import (
 // collect reads a peeked stream to its end and turns it into the protocol's
 // JSON answer for a non-streaming client. Nothing has been written to the
 // client yet, so a stream that breaks here is just another failed attempt.
-func (d *Dispatcher) collect(ctx context.Context, at *attempt) {
+func (d *Dispatcher) collect(at *attempt) {
 	c := at.leg.cl.NewCollector()
 	var size int64
 	for _, data := range at.firstData {
@@ -39,7 +38,7 @@ func (d *Dispatcher) collect(ctx context.Context, at *attempt) {
 	s := at.events
 	s.expect(d.Policy.IdleTimeout, true)
 	for {
-		st := s.next(ctx, nil)
+		st := s.next()
 		switch st.end {
 		case stepCanceled:
 			fail(failTimeout, "request ended while collecting the answer")

@@ -277,7 +277,7 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 				}
 				res.AnswerSample = append([]byte(nil), sample[:min(n+1, len(sample))]...)
 			}
-			res.Status = at.relay(ctx, w, d.Policy)
+			res.Status = at.relay(w, d.Policy)
 			res.Answer = at.answer
 			d.saveSignatures(ctx, lg.conv.sigs)
 			if at.brokenMsg != "" {

@@ -195,24 +195,30 @@ func (b *trackedBody) Close() error {
 }
 
 // stallBody yields prefix, then blocks (an upstream that went silent) until
-// it is closed: a stream that never sends, with no goroutine or sleep on the
-// test's side.
+// it is closed or its request's context ends, as net/http's transport ends a
+// blocked body read: a stream that never sends, with no goroutine or sleep
+// on the test's side.
 type stallBody struct {
+	ctx    context.Context
 	prefix io.Reader
 	once   sync.Once
 	done   chan struct{}
 }
 
-func newStallBody(prefix string) *stallBody {
-	return &stallBody{prefix: strings.NewReader(prefix), done: make(chan struct{})}
+func newStallBody(ctx context.Context, prefix string) *stallBody {
+	return &stallBody{ctx: ctx, prefix: strings.NewReader(prefix), done: make(chan struct{})}
 }
 
 func (b *stallBody) Read(p []byte) (int, error) {
 	if n, err := b.prefix.Read(p); n > 0 || !errors.Is(err, io.EOF) {
 		return n, err
 	}
-	<-b.done
-	return 0, io.ErrClosedPipe
+	select {
+	case <-b.done:
+		return 0, io.ErrClosedPipe
+	case <-b.ctx.Done():
+		return 0, b.ctx.Err()
+	}
 }
 
 func (b *stallBody) Close() error {
@@ -255,8 +261,8 @@ func sseReply(events ...string) reply {
 // stallReply answers 200 with an event stream that sends events and then
 // goes silent until the loop closes it.
 func stallReply(events ...string) reply {
-	return func(context.Context, upstream.Call) (*http.Response, error) {
-		return response(http.StatusOK, "text/event-stream", newStallBody(strings.Join(events, ""))), nil
+	return func(ctx context.Context, _ upstream.Call) (*http.Response, error) {
+		return response(http.StatusOK, "text/event-stream", newStallBody(ctx, strings.Join(events, ""))), nil
 	}
 }
 
@@ -267,7 +273,6 @@ func errReply(err error) reply {
 
 // sseEvent is one named SSE event; sseData one event without a name.
 func sseEvent(name, data string) string { return "event: " + name + "\ndata: " + data + "\n\n" }
-func sseData(data string) string        { return "data: " + data + "\n\n" }
 
 // timeoutError is a transport error that says it timed out.
 type timeoutError struct{}

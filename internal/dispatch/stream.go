@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchyard-gw/switchyard/internal/llm"
@@ -11,20 +12,24 @@ import (
 )
 
 // events is the one iterator over an attempt's upstream stream. The peek,
-// the collector and the relay all take their events from next, which
-// classifies each event once with the wire protocol's table, scans it for
-// usage, model and finish, keeps the silence timer and knows whether the end
-// of the stream is a proper one.
+// the collector and the relay all take their events from next, which reads
+// the next event on the caller's goroutine, classifies it once with the wire
+// protocol's table, scans it for usage, model and finish, and knows whether
+// the end of the stream is a proper one. Waiting is bounded without a second
+// goroutine: a timer that runs out, like the client going away, cancels the
+// attempt's context, which ends the blocked read.
 type events struct {
-	p        *pump
+	rd       *sse.Reader
 	wire     Wire
 	answer   *llm.Answer
-	finished bool // a finish was seen (protocols whose streams end at EOF)
-	sawError bool // an error event was read: the provider ends the stream next
-	held     bool // the last event is still the reader's (see pump.next)
-	timer    *time.Timer
+	ctx      context.Context    // the request's: done when the client goes away
+	cancel   context.CancelFunc // ends the upstream call
+	finished bool               // a finish was seen (protocols whose streams end at EOF)
+	sawError bool               // an error event was read: the provider ends the stream next
+	timer    *time.Timer        // runs expire; nil until expect
 	limit    time.Duration
-	perEvent bool // the timer restarts at every event (idle), else it runs once
+	perEvent bool        // the timer restarts at every event (idle), else it runs once
+	expired  atomic.Bool // the timer ran out and cancelled the call
 }
 
 // stepEnd says why next returned.
@@ -35,7 +40,6 @@ const (
 	stepEnded                   // the stream ended properly
 	stepCut                     // it ended before its final event (eof: at EOF)
 	stepTimeout                 // the timer ran out
-	stepTick                    // the caller's ticker fired
 	stepCanceled                // the request's context ended
 )
 
@@ -47,131 +51,67 @@ type step struct {
 	kind sse.Kind
 }
 
-func newEvents(r io.Reader, wire Wire, answer *llm.Answer, maxEvent int) *events {
-	return &events{p: startPump(r, maxEvent), wire: wire, answer: answer}
+// newEvents reads r, the body of a call made under a context whose cancel is
+// given; ctx is the request's.
+func newEvents(ctx context.Context, r io.Reader, wire Wire, answer *llm.Answer, maxEvent int, cancel context.CancelFunc) *events {
+	if maxEvent <= 0 {
+		maxEvent = 16 << 20
+	}
+	return &events{rd: sse.NewReader(r, maxEvent), wire: wire, answer: answer, ctx: ctx, cancel: cancel}
 }
 
-// expect sets the timer: limit for the next event when perEvent (the idle
+// expect bounds the wait: limit for each next event when perEvent (the idle
 // timeout), else for all events from now (the first-event timeout).
 func (s *events) expect(limit time.Duration, perEvent bool) {
 	s.limit, s.perEvent = limit, perEvent
 	if s.timer == nil {
-		s.timer = time.NewTimer(limit)
+		s.timer = time.AfterFunc(limit, s.expire)
 		return
 	}
-	resetTimer(s.timer, limit)
+	s.timer.Reset(limit)
 }
 
-// next returns the next event, or why there is none. tick may be nil.
-func (s *events) next(ctx context.Context, tick <-chan time.Time) step {
-	if s.held {
-		s.held = false
-		s.p.next()
-	}
-	var timeout <-chan time.Time
-	if s.timer != nil {
-		timeout = s.timer.C
-	}
-	select {
-	case <-ctx.Done():
-		return step{end: stepCanceled}
-	case <-timeout:
-		return step{end: stepTimeout}
-	case <-tick:
-		return step{end: stepTick}
-	case it := <-s.p.events:
-		if it.err != nil {
-			eof := errors.Is(it.err, io.EOF)
-			if eof && (s.sawError || s.wire.CleanEOF(s.finished)) {
-				return step{end: stepEnded, eof: true}
-			}
-			return step{end: stepCut, eof: eof}
-		}
-		s.held = true
-		if s.perEvent {
-			resetTimer(s.timer, s.limit)
-		}
-		kind, finished := s.wire.Classify(it.ev)
-		if kind != sse.KindSkip {
-			s.finished = s.finished || finished
-			s.sawError = s.sawError || kind == sse.KindError
-			s.wire.ScanAnswer(it.ev.Data, s.answer)
-		}
-		return step{ev: it.ev, kind: kind, more: it.more}
-	}
+func (s *events) expire() {
+	s.expired.Store(true)
+	s.cancel()
 }
 
-func (s *events) stop() {
+// pause stops the timer while nobody reads (between the peek and the relay).
+func (s *events) pause() {
 	if s.timer != nil {
 		s.timer.Stop()
 	}
-	s.p.stop()
 }
 
-// pump reads SSE events on its own goroutine so that the iterator can wait
-// for an event, a heartbeat tick, a timeout and the client at once. An event
-// is valid until next() is called; the reader then reuses its buffer.
-type pump struct {
-	events chan pumped
-	ack    chan struct{}
-	done   chan struct{}
-}
-
-type pumped struct {
-	ev   sse.Event
-	err  error
-	more bool // the reader holds the next event already (sse.Reader.Buffered)
-}
-
-func startPump(r io.Reader, maxEvent int) *pump {
-	if maxEvent <= 0 {
-		maxEvent = 16 << 20
-	}
-	p := &pump{events: make(chan pumped), ack: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		rd := sse.NewReader(r, maxEvent)
-		for {
-			ev, err := rd.Next()
-			select {
-			case p.events <- pumped{ev: ev, err: err, more: err == nil && rd.Buffered()}:
-			case <-p.done:
-				return
-			}
-			if err != nil {
-				return
-			}
-			select {
-			case <-p.ack:
-			case <-p.done:
-				return
-			}
+// next returns the next event, or why there is none.
+func (s *events) next() step {
+	ev, err := s.rd.Next()
+	if err != nil {
+		switch {
+		case s.expired.Load():
+			return step{end: stepTimeout}
+		case s.ctx.Err() != nil:
+			return step{end: stepCanceled}
 		}
-	}()
-	return p
-}
-
-// next releases the current event and lets the reader continue.
-func (p *pump) next() {
-	select {
-	case p.ack <- struct{}{}:
-	case <-p.done:
-	}
-}
-
-func (p *pump) stop() {
-	select {
-	case <-p.done:
-	default:
-		close(p.done)
-	}
-}
-
-func resetTimer(t *time.Timer, d time.Duration) {
-	if !t.Stop() {
-		select {
-		case <-t.C:
-		default:
+		eof := errors.Is(err, io.EOF)
+		if eof && (s.sawError || s.wire.CleanEOF(s.finished)) {
+			return step{end: stepEnded, eof: true}
 		}
+		return step{end: stepCut, eof: eof}
 	}
-	t.Reset(d)
+	if s.perEvent {
+		s.timer.Reset(s.limit)
+	}
+	kind, finished := s.wire.Classify(ev)
+	if kind != sse.KindSkip {
+		s.finished = s.finished || finished
+		s.sawError = s.sawError || kind == sse.KindError
+		s.wire.ScanAnswer(ev.Data, s.answer)
+	}
+	return step{ev: ev, kind: kind, more: s.rd.Buffered()}
+}
+
+func (s *events) stop() {
+	s.pause()
+	s.cancel()
 }
