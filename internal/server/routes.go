@@ -74,7 +74,7 @@ func (s *Server) anthropic(c *gin.Context, op upstream.Op, route string) {
 	s.serve(c, &dispatch.Request{
 		Protocol: llm.Anthropic, Op: op, Model: pr.Model, Body: body, Stream: stream,
 		SessionID: session.Anthropic(body, c.Request.Header),
-		Header:    anthropicHeaders(c.Request), Beta: c.Query("beta") == "true",
+		Header:    anthropicHeaders(c.Request), Beta: c.Request.URL.RawQuery != "" && c.Query("beta") == "true",
 	}, route)
 }
 

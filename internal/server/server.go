@@ -162,9 +162,12 @@ func (s *Server) readyz(c *gin.Context) {
 func (s *Server) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-Id")
 	if id == "" || len(id) > 128 || strings.ContainsAny(id, "\r\n") {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		id = "req_" + hex.EncodeToString(b[:])
+		var b [4 + 24]byte
+		var r [12]byte
+		_, _ = rand.Read(r[:])
+		copy(b[:], "req_")
+		hex.Encode(b[4:], r[:])
+		id = string(b[:])
 	}
 	c.Set("request_id", id)
 	c.Header("X-Request-Id", id)
@@ -255,7 +258,7 @@ func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 	// A client that trickles its body must not hold a connection forever.
 	rc := http.NewResponseController(c.Writer)
 	_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, r.Body, limit))
+	body, err := readAll(r.ContentLength, http.MaxBytesReader(c.Writer, r.Body, limit))
 	_ = rc.SetReadDeadline(time.Time{})
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -276,6 +279,27 @@ func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 		return nil, false
 	}
 	return body, true
+}
+
+// readAll is io.ReadAll into a buffer sized by the declared length (the
+// server has already refused one beyond the limit, and net/http never reads
+// past it): a body of known length is read into one allocation instead of
+// growing from 512 bytes by doubling.
+func readAll(length int64, r io.Reader) ([]byte, error) {
+	b := make([]byte, 0, max(length+1, 512))
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // maxLoggedError bounds the error text of a request in logs and the request log.
