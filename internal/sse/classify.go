@@ -56,6 +56,15 @@ func Payload(ev Event) (data []byte, skip bool) {
 	return data, len(data) == 0 || data[0] == ':'
 }
 
+// Name is an event's name, or, for an event sent without one, the JSON
+// "type" of its data (which the SDKs read instead).
+func Name(ev Event, data []byte) string {
+	if ev.Name != "" {
+		return ev.Name
+	}
+	return gjson.Get(View(data), "type").String()
+}
+
 // HasError reports whether a JSON object has a truthy top-level "error".
 func HasError(data []byte) bool {
 	return len(data) > 0 && data[0] == '{' && Truthy(gjson.Get(View(data), "error"))

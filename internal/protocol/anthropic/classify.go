@@ -1,10 +1,6 @@
 package anthropic
 
-import (
-	"github.com/tidwall/gjson"
-
-	"github.com/switchyard-gw/switchyard/internal/sse"
-)
+import "github.com/switchyard-gw/switchyard/internal/sse"
 
 // Classify classifies a Messages stream event by its event name: "ping" is
 // Skip, "error" is Error, "message_stop" is Done, "message_start" is the
@@ -17,11 +13,7 @@ func Classify(ev sse.Event) (kind sse.Kind, finished bool) {
 	if ev.Comment || (skip && ev.Name == "") {
 		return sse.KindSkip, false
 	}
-	name := ev.Name
-	if name == "" {
-		name = gjson.Get(sse.View(data), "type").String()
-	}
-	switch name {
+	switch sse.Name(ev, data) {
 	case "":
 		if sse.HasError(data) {
 			return sse.KindError, false

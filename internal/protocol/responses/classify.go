@@ -1,10 +1,6 @@
 package responses
 
-import (
-	"github.com/tidwall/gjson"
-
-	"github.com/switchyard-gw/switchyard/internal/sse"
-)
+import "github.com/switchyard-gw/switchyard/internal/sse"
 
 // Classify classifies a Responses API stream event by its name (or its JSON
 // "type" when the name is missing): "response.completed" and
@@ -17,11 +13,7 @@ func Classify(ev sse.Event) (kind sse.Kind, finished bool) {
 	if ev.Comment || (skip && ev.Name == "") {
 		return sse.KindSkip, false
 	}
-	name := ev.Name
-	if name == "" {
-		name = gjson.Get(sse.View(data), "type").String()
-	}
-	switch name {
+	switch sse.Name(ev, data) {
 	case "response.completed", "response.incomplete":
 		return sse.KindDone, false
 	case "response.failed", "error":
