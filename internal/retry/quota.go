@@ -35,20 +35,22 @@ type Quota struct {
 }
 
 // ParseQuota learns the remaining request quota from a provider's
-// rate-limit headers (Anthropic's and OpenAI's forms).
+// rate-limit headers (Anthropic's and OpenAI's forms). The names are written
+// in canonical form, so looking them up allocates nothing (every answer
+// carries them).
 func ParseQuota(h http.Header, now time.Time) Quota {
-	if rem, lim := h.Get("anthropic-ratelimit-requests-remaining"), h.Get("anthropic-ratelimit-requests-limit"); rem != "" && lim != "" {
+	if rem, lim := h.Get("Anthropic-Ratelimit-Requests-Remaining"), h.Get("Anthropic-Ratelimit-Requests-Limit"); rem != "" && lim != "" {
 		q := fraction(rem, lim)
-		if t, err := time.Parse(time.RFC3339, h.Get("anthropic-ratelimit-requests-reset")); err == nil {
+		if t, err := time.Parse(time.RFC3339, h.Get("Anthropic-Ratelimit-Requests-Reset")); err == nil {
 			q.Reset = t
 		} else {
 			q.Reset = now.Add(time.Minute)
 		}
 		return q
 	}
-	if rem, lim := h.Get("x-ratelimit-remaining-requests"), h.Get("x-ratelimit-limit-requests"); rem != "" && lim != "" {
+	if rem, lim := h.Get("X-Ratelimit-Remaining-Requests"), h.Get("X-Ratelimit-Limit-Requests"); rem != "" && lim != "" {
 		q := fraction(rem, lim)
-		if d, ok := ParseDuration(h.Get("x-ratelimit-reset-requests")); ok {
+		if d, ok := ParseDuration(h.Get("X-Ratelimit-Reset-Requests")); ok {
 			q.Reset = now.Add(d)
 		} else {
 			q.Reset = now.Add(time.Minute)

@@ -10,6 +10,12 @@ import (
 // stream event into a. message_start carries the input side; message_delta
 // carries cumulative output (and, in newer versions, the input side again).
 func ScanAnswer(data []byte, a *llm.Answer) {
+	// Most events of a stream are content blocks, which carry none of it:
+	// their type (the first key) says so before anything is parsed.
+	switch gjson.GetBytes(data, "type").Str {
+	case "content_block_delta", "content_block_start", "content_block_stop", "ping":
+		return
+	}
 	root := gjson.ParseBytes(data)
 	msg := root
 	if m := root.Get("message"); m.IsObject() {
