@@ -93,7 +93,13 @@ func OpenEmbedded() (*Store, error) {
 	probe.Close()
 	c := redis.NewClient(&redis.Options{
 		Addr:        "embedded", // never dialled: every connection is a pipe
-		Dialer:      func(context.Context, string, string) (net.Conn, error) { return m.Dial() },
+		Dialer: func(context.Context, string, string) (net.Conn, error) {
+			c, err := m.Dial()
+			if err != nil {
+				return nil, err
+			}
+			return newPipeConn(c), nil
+		},
 		PoolSize:    64,
 		ReadTimeout: 5 * time.Second,
 	})

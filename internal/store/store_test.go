@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,5 +102,31 @@ func TestEmbeddedExpiresOnTheRealClock(t *testing.T) {
 	}
 	if err := st.Client.Ping(ctx).Err(); err == nil {
 		t.Fatal("the client still answers after Close")
+	}
+}
+
+// A pipelined batch larger than the client's write buffer completes on the
+// embedded store (a synchronous pipe deadlocked it: the client still
+// writing, the store blocked on the replies).
+func TestEmbeddedTakesLargePipelines(t *testing.T) {
+	s, err := store.OpenEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	val := strings.Repeat("v", 1024)
+	for _, n := range []int{4, 64, 2048} {
+		pipe := s.Client.Pipeline()
+		for i := range n {
+			pipe.Set(ctx, fmt.Sprintf("k%d", i), val, 0)
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			t.Fatalf("pipeline of %d 1 KiB SETs: %v", n, err)
+		}
+		if got, err := s.Client.Get(ctx, fmt.Sprintf("k%d", n-1)).Result(); err != nil || got != val {
+			t.Fatalf("after %d: %q %v", n, got[:min(len(got), 8)], err)
+		}
 	}
 }
