@@ -60,7 +60,7 @@ func setupObservability(ctx context.Context, env Env, log *slog.Logger, st *stor
 	if maxLen > 0 {
 		host, _ := os.Hostname()
 		o.reqlog = monitor.New(st.Client, monitor.Options{
-			MaxLen: maxLen, Replica: host, Log: o.log, Namespace: namespace,
+			MaxLen: maxLen, Replica: host, Log: o.log, Namespace: namespace, Pipelined: st.Embedded(),
 			OnDrop:  o.metrics.RequestLogDropped,
 			OnError: func(error) { o.metrics.RedisError(telemetry.RedisOpRequestLog) },
 		})

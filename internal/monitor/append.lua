@@ -8,9 +8,9 @@
 -- Reply: the number of records appended.
 --
 -- One script call per batch: a busy replica costs the store one command and
--- one round trip per flush instead of one XADD per request, and a store
--- reached through a synchronous in-memory pipe (the embedded one) is never
--- sent a pipeline whose replies it must write before it reads the rest.
+-- one round trip per flush instead of one XADD per request. (The embedded
+-- store gets the same batch as a pipeline: its scripts are costly, its
+-- round trips are not.)
 
 for i = 3, #ARGV do
   redis.call('XADD', KEYS[1], '*', ARGV[2], ARGV[i])

@@ -133,34 +133,40 @@ func TestStreamIsCapped(t *testing.T) {
 	})
 }
 
-// The embedded store is reached through synchronous in-memory pipes: a
-// batch of hundreds of records (a busy replica's, or the queue after a
-// slow write) is written whole, not stuck until the write times out and
-// then dropped; and a burst is written in few calls.
+// The embedded store is reached through in-memory pipes: a batch of
+// hundreds of records (a busy replica's, or the queue after a slow write) is
+// written whole, not stuck until the write times out and then dropped; as a
+// script call per batch, or as a pipeline per batch (Pipelined, as the
+// gateway writes to its embedded store).
 func TestEmbeddedStoreTakesWholeBatches(t *testing.T) {
-	st, err := store.OpenEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var dropped, writes atomic.Int64
-	st.Client.AddHook(countHook{&writes})
-	l := monitor.New(st.Client, monitor.Options{Key: "{sy}:reqlog-pipe", Timeout: time.Second,
-		OnDrop: func(n int) { dropped.Add(int64(n)) }})
-	for i := 0; i < 600; i++ {
-		l.Add(entry(i))
-	}
-	closeLog(t, l)
-	n, err := st.Client.XLen(context.Background(), "{sy}:reqlog-pipe").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n != 600 || dropped.Load() != 0 {
-		t.Errorf("stream holds %d records, %d dropped; want 600, none", n, dropped.Load())
-	}
-	// 600 records in batches of at most 256: a handful of calls, not 600.
-	if w := writes.Load(); w > 10 {
-		t.Errorf("%d store calls for 600 records; want one per batch", w)
+	for _, pipelined := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pipelined=%t", pipelined), func(t *testing.T) {
+			st, err := store.OpenEmbedded()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			var dropped, writes atomic.Int64
+			st.Client.AddHook(countHook{&writes})
+			l := monitor.New(st.Client, monitor.Options{Key: "{sy}:reqlog-pipe", Timeout: time.Second, MaxLen: 10000,
+				Pipelined: pipelined, OnDrop: func(n int) { dropped.Add(int64(n)) }})
+			for i := 0; i < 600; i++ {
+				l.Add(entry(i))
+			}
+			closeLog(t, l)
+			n, err := st.Client.XLen(context.Background(), "{sy}:reqlog-pipe").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != 600 || dropped.Load() != 0 {
+				t.Errorf("stream holds %d records, %d dropped; want 600, none", n, dropped.Load())
+			}
+			// 600 records in batches of at most 256: a handful of calls, or
+			// one command per record and a trim per batch.
+			if w := writes.Load(); !pipelined && w > 10 || pipelined && w > 600+20 {
+				t.Errorf("%d store commands for 600 records", w)
+			}
+		})
 	}
 }
 

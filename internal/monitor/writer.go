@@ -45,6 +45,10 @@ type Options struct {
 	// Namespace is the scheduler's: the stream carries its hash tag, so the
 	// whole shared state lives in one Redis Cluster slot.
 	Namespace string
+	// Pipelined writes a batch as a pipeline of XADDs instead of one script
+	// call: for the embedded store, whose scripts each build an interpreter
+	// (a round trip there is a function call).
+	Pipelined bool
 }
 
 func (o *Options) defaults() {
@@ -200,7 +204,7 @@ func (l *Log) flush(batch []*Entry, failing *bool) {
 	if n == 0 {
 		return
 	}
-	if err := appendScript.Run(ctx, l.rdb, []string{l.o.Key}, args...).Err(); err != nil {
+	if err := l.append(ctx, args); err != nil {
 		l.o.OnError(err)
 		l.o.OnDrop(n)
 		if !*failing {
@@ -213,4 +217,19 @@ func (l *Log) flush(batch []*Entry, failing *bool) {
 		*failing = false
 		l.o.Log.Info("request log writes recovered")
 	}
+}
+
+// append writes one batch: args are append.lua's ARGV.
+func (l *Log) append(ctx context.Context, args []any) error {
+	if !l.o.Pipelined {
+		return appendScript.Run(ctx, l.rdb, []string{l.o.Key}, args...).Err()
+	}
+	_, err := l.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, rec := range args[2:] {
+			p.XAdd(ctx, &redis.XAddArgs{Stream: l.o.Key, Values: []any{field, rec}})
+		}
+		p.XTrimMaxLenApprox(ctx, l.o.Key, l.o.MaxLen, 0)
+		return nil
+	})
+	return err
 }
