@@ -101,23 +101,45 @@ type Dispatcher struct {
 	// passed (nil: a timer). Tests inject one to run waits instantly.
 	Sleep func(ctx context.Context, d time.Duration) bool
 
-	quotaSeen sync.Map // "<account>|<group>" -> time.Time of the last quota report
+	quotaSeen sync.Map // "<account>|<group>" -> quotaMark of the last quota report
 }
 
 // quotaEvery bounds how often one replica writes learned quota for one
 // account and group: providers send rate-limit headers on every answer, and
-// writing each would double the Redis round trips of healthy requests.
-const quotaEvery = 10 * time.Second
+// writing each would double the Redis round trips of healthy requests. A low
+// quota (below lowQuota, where protection may act on it) is written at once
+// when it fell by quotaStep since the last write, else at most every
+// lowQuotaEvery: a provider that keeps serving at "0 remaining" does not cost
+// a script call per request.
+const (
+	quotaEvery    = 10 * time.Second
+	lowQuotaEvery = time.Second
+	lowQuota      = 0.2
+	quotaStep     = 0.05
+)
 
-// quotaDue reports whether learned quota should be written now: when it is
-// low (protection may act on it) or not written lately.
+// quotaMark is the last learned quota this replica wrote for an account and
+// group.
+type quotaMark struct {
+	at       time.Time
+	fraction float64
+}
+
+// quotaDue reports whether learned quota should be written now.
 func (d *Dispatcher) quotaDue(account, group string, fraction float64) bool {
 	k := account + "|" + group
 	now := time.Now()
-	if v, ok := d.quotaSeen.Load(k); ok && now.Sub(v.(time.Time)) < quotaEvery && fraction >= 0.2 {
-		return false
+	if v, ok := d.quotaSeen.Load(k); ok {
+		m := v.(quotaMark)
+		age := now.Sub(m.at)
+		switch {
+		case fraction >= lowQuota && age < quotaEvery:
+			return false
+		case fraction < lowQuota && age < lowQuotaEvery && m.fraction-fraction < quotaStep:
+			return false
+		}
 	}
-	d.quotaSeen.Store(k, now)
+	d.quotaSeen.Store(k, quotaMark{at: now, fraction: fraction})
 	return true
 }
 
