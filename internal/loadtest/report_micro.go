@@ -203,7 +203,7 @@ func (r *report) sseTables(ms *BenchSet) {
 	if ok1 && ok2 {
 		r.p("### Dispatch relay through real HTTP servers (`internal/dispatch`)")
 		r.p("")
-		r.p("One op is one 1,000-event Anthropic stream from an httptest upstream (a flush per event) read by an HTTP client: directly, and through `dispatch.Dispatcher.Serve` behind a second httptest server (pump goroutine, classify, usage scan, `AppendEvent`, a write and flush per event). The scheduler is a stub.")
+		r.p("One op is one 1,000-event Anthropic stream from an httptest upstream (a flush per event) read by an HTTP client: directly, and through `dispatch.Dispatcher.Serve` behind a second httptest server (classify, usage scan, `AppendEvent`, a write per event, a flush per burst of events already read). The scheduler is a stub.")
 		r.p("")
 		r.p("| path | per stream | per event | B/op (stream) | allocs/op (stream) |")
 		r.p("|---|---|---|---|---|")

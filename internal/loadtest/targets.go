@@ -472,7 +472,7 @@ func (r *report) memTarget() targetRow {
 			why = fmt.Sprintf("a bare proxy already holds %.1f KiB per open stream (its handler goroutine, the transport's read and write loops, net/http's buffers on both connections); the gateway holds %.1f KiB more: ",
 				f.PerStream()/1024, (got-f.PerStream())/1024)
 		}
-		t.why = why + "its SSE pump goroutine with its stack, the SSE read and relay buffers and the request's state (parsed body, attempt, session), plus GC headroom (GOGC=100) on all of it"
+		t.why = why + "a deeper handler stack (middleware, dispatch, the SSE reader on the same goroutine), the SSE read buffer (4 KiB) and relay buffer, the heartbeat timer and the request's state (parsed body, attempt, session), plus GC headroom (GOGC=100) on all of it"
 	}
 	return t
 }
