@@ -92,7 +92,7 @@ func OpenEmbedded() (*Store, error) {
 	}
 	probe.Close()
 	c := redis.NewClient(&redis.Options{
-		Addr:        "embedded", // never dialled: every connection is a pipe
+		Addr: "embedded", // never dialled: every connection is a pipe
 		Dialer: func(context.Context, string, string) (net.Conn, error) {
 			c, err := m.Dial()
 			if err != nil {
