@@ -20,6 +20,7 @@ func (d *Dispatcher) collect(at *attempt) {
 	}
 	at.firstData = nil
 	if at.ended {
+		at.events.drain()
 		at.finishCollect(c)
 		return
 	}
@@ -69,6 +70,7 @@ func (d *Dispatcher) collect(at *attempt) {
 			return
 		}
 		if st.kind == sse.KindDone {
+			s.drain()
 			at.finishCollect(c)
 			return
 		}

@@ -29,7 +29,11 @@ func (at *attempt) relay(w http.ResponseWriter, pol Policy) int {
 	w.WriteHeader(http.StatusOK)
 	out := &clientStream{w: w, rc: http.NewResponseController(w), lastWrite: time.Now()}
 	defer out.end()
-	if !out.write(at.first, false) || at.ended {
+	if !out.write(at.first, false) {
+		return http.StatusOK
+	}
+	if at.ended {
+		at.events.drain()
 		return http.StatusOK
 	}
 	if ka := cl.KeepAlive(); ka != nil {
@@ -87,7 +91,11 @@ func (at *attempt) relay(w http.ResponseWriter, pol Policy) int {
 			return broken("upstream stream event not understood")
 		}
 		done := st.kind == sse.KindDone
-		if !out.write(buf, st.more && !done) || done {
+		if !out.write(buf, st.more && !done) {
+			return http.StatusOK
+		}
+		if done {
+			s.drain()
 			return http.StatusOK
 		}
 	}

@@ -111,6 +111,24 @@ func (s *events) next() step {
 	return step{ev: ev, kind: kind, more: s.rd.Buffered()}
 }
 
+// drainWait bounds how long drain waits for the end of a finished stream.
+const drainWait = 100 * time.Millisecond
+
+// drain reads what the provider still sends after the terminal event (the
+// end of its chunked body, normally already on its way) so that the
+// connection goes back to the pool instead of being cut: the next call then
+// costs no new connection, and no TLS handshake. The client already has the
+// whole answer; it waits at most drainWait more for the end of the response.
+func (s *events) drain() {
+	s.expect(drainWait, false)
+	for range 4 {
+		if st := s.next(); st.end != stepEvent {
+			break
+		}
+	}
+	s.pause()
+}
+
 func (s *events) stop() {
 	s.pause()
 	s.cancel()
