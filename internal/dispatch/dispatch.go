@@ -414,7 +414,7 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 			}
 			continue
 		}
-		return nil, none, poolError(req, rt, l, last, n, overloadedStatus(d.Protocols, req))
+		return nil, none, poolError(rt, l, last, n, overloadedStatus(d.Protocols, req))
 	}
 }
 

@@ -10,12 +10,12 @@ import (
 )
 
 // poolError is the client's answer when no account can serve and the
-// selection will not wait: 429 when the pool is rate- or quota-limited,
-// 503 (or the client protocol's own overloaded status, overloaded, when the
-// upstream said overloaded) when it cools from server errors, each with Retry-After and
-// the last real failure. A 429 for a pool that is failing would make SDKs
-// blame the client's own rate limit.
-func poolError(req *Request, rt *Route, l schedule.Lease, last *attempt, n, overloaded int) *llm.Error {
+// selection will not wait: 429 when the pool is rate- or quota-limited, 503
+// when it cools from server errors (overloaded, the client protocol's own
+// overloaded status when it has one), each with Retry-After and the last
+// real failure. A 429 for a pool that is failing would make SDKs blame the
+// client's own rate limit.
+func poolError(rt *Route, l schedule.Lease, last *attempt, n, overloaded int) *llm.Error {
 	limited := l.Reason == "rate_limit" || l.Reason == "quota_exhausted"
 	if l.Wait > 0 && !limited {
 		e := llm.Errorf(llm.KindUnavailable, "every account able to serve %q is failing upstream (%s); retry after %ds",
