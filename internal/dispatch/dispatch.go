@@ -107,14 +107,13 @@ type Dispatcher struct {
 // quotaEvery bounds how often one replica writes learned quota for one
 // account and group: providers send rate-limit headers on every answer, and
 // writing each would double the Redis round trips of healthy requests. A low
-// quota (below lowQuota, where protection may act on it) is written at once
+// quota (below schedule.LowQuota, where protection may act on it) is written at once
 // when it fell by quotaStep since the last write, else at most every
 // lowQuotaEvery: a provider that keeps serving at "0 remaining" does not cost
 // a script call per request.
 const (
 	quotaEvery    = 10 * time.Second
 	lowQuotaEvery = time.Second
-	lowQuota      = 0.2
 	quotaStep     = 0.05
 )
 
@@ -133,9 +132,9 @@ func (d *Dispatcher) quotaDue(account, group string, fraction float64) bool {
 		m := v.(quotaMark)
 		age := now.Sub(m.at)
 		switch {
-		case fraction >= lowQuota && age < quotaEvery:
+		case fraction >= schedule.LowQuota && age < quotaEvery:
 			return false
-		case fraction < lowQuota && age < lowQuotaEvery && m.fraction-fraction < quotaStep:
+		case fraction < schedule.LowQuota && age < lowQuotaEvery && m.fraction-fraction < quotaStep:
 			return false
 		}
 	}

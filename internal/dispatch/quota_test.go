@@ -14,7 +14,7 @@ func TestQuotaDue(t *testing.T) {
 		{0.9, true},   // first word of this account and group
 		{0.85, false}, // healthy: within quotaEvery
 		{0.5, false},
-		{0.1, true},   // fell below lowQuota: at once
+		{0.1, true},   // fell below schedule.LowQuota: at once
 		{0.09, false}, // fell by less than quotaStep
 		{0.04, true},  // fell by quotaStep or more
 		{0, false},    // by less again, within lowQuotaEvery

@@ -16,7 +16,7 @@ import (
 // before, when:
 //
 //   - its quota is low: below the quota protection threshold, or below
-//     lowQuota, so protection (here and on every replica) acts on it at once;
+//     LowQuota, so protection (here and on every replica) acts on it at once;
 //   - it moves a session binding (Rebind);
 //   - the selection that chose the account saw a failure streak on it (the
 //     success must clear the streak before another failure counts on it).
@@ -30,13 +30,14 @@ import (
 // is left to NoteSuccess (the next selection's round trip), as for a
 // success without quota.
 
-// lowQuota is the remaining fraction below which a success's quota is
-// written at once even when quota protection is off or lower.
-const lowQuota = 0.2
+// LowQuota is the remaining fraction below which a success's quota is
+// written at once even when quota protection is off or lower (dispatch
+// throttles how often it reports quota by the same line).
+const LowQuota = 0.2
 
 // deferrable tells whether o can ride the background flush.
 func (s *Scheduler) deferrable(o Outcome) bool {
-	if !o.Success || !o.QuotaKnown || o.Rebind || o.Quota < max(s.opts.QuotaProtection, lowQuota) {
+	if !o.Success || !o.QuotaKnown || o.Rebind || o.Quota < max(s.opts.QuotaProtection, LowQuota) {
 		return false
 	}
 	s.mu.Lock()
