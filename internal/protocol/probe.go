@@ -27,9 +27,19 @@ type Messages struct {
 	BadStream string
 }
 
+// TooDeep is the error for a body nested deeper than any parser of the
+// gateway accepts (jsonguard.MaxDepth): the first check a route makes, in its
+// probe, before anything recursive reads the body.
+func TooDeep() *llm.Error {
+	return llm.Errorf(llm.KindInvalidRequest, "request body nests arrays or objects deeper than %d levels", jsonguard.MaxDepth)
+}
+
 // ProbeRequest validates the JSON and extracts model and stream flag.
 func ProbeRequest(body []byte, m Messages) (Probe, *llm.Error) {
-	if !jsonguard.Valid(body) {
+	if !jsonguard.DepthOK(body, jsonguard.MaxDepth) {
+		return Probe{}, TooDeep()
+	}
+	if !gjson.ValidBytes(body) {
 		return Probe{}, llm.Errorf(llm.KindInvalidRequest, "request body is not valid JSON")
 	}
 	if !isObject(body) {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
 )
 
@@ -41,15 +40,6 @@ func modelByte(c byte) bool {
 		return true
 	}
 	return strings.IndexByte("._-:/@+", c) >= 0
-}
-
-// checkDepth refuses a body nested deeper than any parser of the gateway
-// accepts, before one of them recurses through it.
-func checkDepth(body []byte) *llm.Error {
-	if !jsonguard.DepthOK(body, jsonguard.MaxDepth) {
-		return llm.Errorf(llm.KindInvalidRequest, "request body nests arrays or objects deeper than %d levels", jsonguard.MaxDepth)
-	}
-	return nil
 }
 
 // jsonMediaType reports whether a Content-Type names JSON: application/json

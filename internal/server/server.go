@@ -274,10 +274,8 @@ func (s *Server) readBody(c *gin.Context, p llm.Protocol) ([]byte, bool) {
 		s.writeError(c.Writer, p, llm.Errorf(llm.KindInvalidRequest, "request body is empty"))
 		return nil, false
 	}
-	if e := checkDepth(body); e != nil {
-		s.writeError(c.Writer, p, e)
-		return nil, false
-	}
+	// Nesting depth is checked once, by the route's probe, before any
+	// recursive parser reads the body.
 	return body, true
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 	"github.com/switchyard-gw/switchyard/internal/llm"
+	"github.com/switchyard-gw/switchyard/internal/protocol"
 )
 
 // Methods of the models resource.
@@ -46,7 +47,10 @@ func ParseModelPath(p string) (model, method string, ok bool) {
 
 // ValidateBody checks that body is a JSON object.
 func ValidateBody(body []byte) *llm.Error {
-	if !jsonguard.Valid(body) || !gjson.ParseBytes(body).IsObject() {
+	if !jsonguard.DepthOK(body, jsonguard.MaxDepth) {
+		return protocol.TooDeep()
+	}
+	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
 		return llm.Errorf(llm.KindInvalidRequest, "Invalid JSON payload received.")
 	}
 	return nil
