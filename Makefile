@@ -4,7 +4,7 @@ BIN     ?= bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build run test test-go test-deploy bench lint fuzz docker compose-up clean
+.PHONY: build run test tools test-go test-deploy bench lint fuzz docker compose-up clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
@@ -13,8 +13,16 @@ build:
 run: build
 	BIN=$(BIN) ./scripts/run-demo.sh
 
-## test: the whole suite, as CI runs it
-test: lint test-go test-deploy
+## test: the whole suite, as CI runs it: installs what it needs first (scripts/test-tools.sh), then runs
+## every test with CI set, so that a missing tool fails its test instead of skipping it
+test: tools lint test-go test-deploy
+
+## tools: redis-server, helm/kustomize, chromium, the agent CLIs and golangci-lint (idempotent)
+tools:
+	BIN=$(BIN) ./scripts/test-tools.sh
+
+test-go test-deploy: export PATH := $(abspath $(BIN)):$(PATH)
+test: export CI ?= true
 
 test-go:
 	$(GO) test -count=1 -timeout 20m ./...
