@@ -221,6 +221,71 @@ func TestEchoedUpstreamKeyIsScrubbed(t *testing.T) {
 	}
 }
 
+// A 2xx that is not an answer (an error object where a stream was asked
+// for) is quoted to the client too; so is an error event inside a stream,
+// before or after the answer was committed: each gets the same scrub, and
+// the key reaches neither the client nor the logs.
+func TestEchoedUpstreamKeyIsScrubbedOutsideErrorStatuses(t *testing.T) {
+	oa := map[string]string{"Authorization": "Bearer " + clientKey}
+	anth := map[string]string{"x-api-key": clientKey, "anthropic-version": "2023-06-01"}
+	t.Run("200 error object for a stream", func(t *testing.T) {
+		h := newHarness(t, harnessOpts{routes: demoRoutes, accounts: []acctSpec{{id: "oa-1", provider: "openai", tier: "pro"}}})
+		key := upstreamKey("oa-1")
+		echo := fmt.Sprintf(`{"error":{"message":"Incorrect API key provided: %s.","type":"invalid_request_error"}}`, key)
+		for _, c := range []struct{ path, proto string }{{"/v1/chat/completions", "openai"}, {"/v1/messages", "anthropic"}} {
+			h.fake.ClearFaults()
+			h.fake.AddFault(fakeupstream.Fault{Provider: "openai", Kind: fakeupstream.KindStatus, Status: 200, Body: echo})
+			hdr := oa
+			if c.proto == "anthropic" {
+				hdr = anth
+			}
+			resp, out := h.do("POST", c.path, `{"model":"gpt-4o","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, hdr)
+			if resp.StatusCode < 500 {
+				t.Fatalf("%s: status %d; want a 5xx for an answer that is not a stream: %s", c.path, resp.StatusCode, out)
+			}
+			if strings.Contains(out, "upkey-secret") {
+				t.Fatalf("%s: the account's key reached the client: %s", c.path, out)
+			}
+			if msg := envelope(t, c.proto, out); !strings.Contains(msg, "[REDACTED]") {
+				t.Errorf("%s: message %q does not quote the redacted upstream text", c.path, msg)
+			}
+		}
+		if strings.Contains(h.logs.String(), "upkey-secret") {
+			t.Fatal("the account's key reached the logs")
+		}
+	})
+	key := upstreamKey("an-1")
+	start := sseEvent("message_start", `{"type":"message_start","message":{"id":"msg_e1","type":"message","role":"assistant","model":"claude-sonnet-4-5-20250929","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}}`) +
+		sseEvent("content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
+	delta := sseEvent("content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hello there"}}`)
+	errEv := sseEvent("error", `{"type":"error","error":{"type":"invalid_request_error","message":"bad key `+key+` echoed"}}`)
+	cases := []struct {
+		name, raw, path, body string
+		hdr                   map[string]string
+	}{
+		{"mid-stream same protocol", start + delta + errEv, "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, anth},
+		{"mid-stream translated", start + delta + errEv, "/v1/chat/completions", `{"model":"claude-sonnet-4-5","stream":true,"messages":[{"role":"user","content":"hi"}]}`, oa},
+		{"before commit same protocol", start + errEv, "/v1/messages", `{"model":"claude-sonnet-4-5","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"hi"}]}`, anth},
+		{"before commit translated JSON client", start + errEv, "/v1/chat/completions", `{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"hi"}]}`, oa},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{routes: demoRoutes, accounts: []acctSpec{{id: "an-1", provider: "anthropic", tier: "pro"}}})
+			h.fake.AddFault(fakeupstream.Fault{Provider: "anthropic", Kind: fakeupstream.KindRawStream, Body: tc.raw})
+			_, out := h.do("POST", tc.path, tc.body, tc.hdr)
+			if strings.Contains(out, "upkey-secret") {
+				t.Fatalf("the account's key reached the client: %s", out)
+			}
+			if !strings.Contains(out, "[REDACTED]") {
+				t.Fatalf("the upstream's error text is not quoted, redacted: %s", out)
+			}
+			if strings.Contains(h.logs.String(), "upkey-secret") {
+				t.Fatal("the account's key reached the logs")
+			}
+		})
+	}
+}
+
 // Without client keys any web page could drive a developer's gateway.
 func TestKeylessGatewayRefusesBrowsers(t *testing.T) {
 	h := newHarness(t, harnessOpts{routes: demoRoutes, env: map[string]string{"SWITCHYARD_API_KEYS": ""}})

@@ -113,6 +113,12 @@ func (d *Dispatcher) try(ctx context.Context, a *account.Account, lg *leg) *atte
 	default:
 		up.ScanAnswer(at.body, &at.answer)
 	}
+	if at.obs.fail != failNone {
+		// A 2xx that is not an answer (a proxy's error page, an error
+		// object where a stream was asked for) is quoted to the client
+		// like an error body: it gets the same scrub.
+		at.body = at.scrub(at.body)
+	}
 	return at
 }
 
