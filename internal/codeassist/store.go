@@ -14,28 +14,29 @@ import (
 	sykeys "github.com/switchyard-gw/switchyard/internal/keyspace"
 )
 
-// keyspace names this package's keys in the shared store. They carry the
-// scheduler's hash tag ({sy} or {sy:<namespace>}), so they live in the same
-// Redis Cluster slot as the rest of the shared state.
-type keyspace struct{ tag string }
+// keyspace names this package's keys in the shared store (keyspace.Space's
+// CodeAssist* names). They carry the scheduler's hash tag ({sy} or
+// {sy:<namespace>}), so they live in the same Redis Cluster slot as the rest
+// of the shared state.
+type keyspace struct{ sp sykeys.Space }
 
-func newKeyspace(namespace string) keyspace { return keyspace{tag: sykeys.New(namespace).Tag()} }
+func newKeyspace(namespace string) keyspace { return keyspace{sp: sykeys.New(namespace)} }
 
 // info is the discovered project and tier of an account (hash).
-func (k keyspace) info(id string) string { return k.tag + ":ca:info:" + id }
+func (k keyspace) info(id string) string { return k.sp.CodeAssistInfo(id) }
 
 // discoverLock is held by the replica discovering an account's project.
-func (k keyspace) discoverLock(id string) string { return k.tag + ":ca:lock:" + id }
+func (k keyspace) discoverLock(id string) string { return k.sp.CodeAssistLock(id) }
 
 // quotaSlot is held by the replica that reads an account's quota for one
 // poll interval: while it exists, no other replica reads it.
-func (k keyspace) quotaSlot(id string) string { return k.tag + ":ca:qslot:" + id }
+func (k keyspace) quotaSlot(id string) string { return k.sp.CodeAssistQuotaSlot(id) }
 
 // quota is the last quota read of an account (hash), for the operator view.
-func (k keyspace) quota(id string) string { return k.tag + ":ca:quota:" + id }
+func (k keyspace) quota(id string) string { return k.sp.CodeAssistQuota(id) }
 
 // verify records that Code Assist asked the account's owner to verify it.
-func (k keyspace) verify(id string) string { return k.tag + ":ca:verify:" + id }
+func (k keyspace) verify(id string) string { return k.sp.CodeAssistVerify(id) }
 
 // releaseSrc deletes a lock only when its owner releases it.
 const releaseSrc = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
