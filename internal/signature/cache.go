@@ -1,5 +1,5 @@
 // Package signature keeps thinking signatures in Redis, shared by every
-// replica, so a history that crosses protocols keeps the continuity tokens a
+// replica (or, without Redis, in this process's memory), so a history that crosses protocols keeps the continuity tokens a
 // provider needs and never carries another provider's token.
 //
 // Providers sign their reasoning (Anthropic thinking signatures, Gemini
@@ -16,7 +16,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -48,37 +47,56 @@ type Key struct {
 	Message  int
 }
 
-// Cache is the shared signature store. A nil *Cache records nothing and finds
+// Cache is the signature store. A nil *Cache records nothing and finds
 // nothing, so callers need no special case when it is off.
 type Cache struct {
-	rdb redis.UniversalClient
-	tag string
+	st   Store
+	keys sykeys.Space
 }
 
-// New returns a cache on rdb with the scheduler's namespace (same hash tag).
+// Store is where a Cache keeps its entries: the shared Redis (New) or this
+// process's memory (NewEmbedded on a MemStore). Keys are the keyspace's
+// Signature* names, values the entries as JSON.
+type Store interface {
+	// SetAll keeps each value under its key for ttl.
+	SetAll(ctx context.Context, kv map[string][]byte, ttl time.Duration) error
+	// GetAll returns the value of each key, nil where there is none.
+	GetAll(ctx context.Context, keys []string) ([][]byte, error)
+}
+
+// New returns a cache on the shared Redis with the scheduler's namespace
+// (same hash tag).
 func New(rdb redis.UniversalClient, namespace string) *Cache {
-	return &Cache{rdb: rdb, tag: sykeys.New(namespace).Tag()}
+	return &Cache{st: redisStore{rdb: rdb}, keys: sykeys.New(namespace)}
+}
+
+// NewEmbedded returns a cache in this process's memory (no shared store);
+// m nil makes a MemStore of its own on the real clock.
+func NewEmbedded(m *MemStore) *Cache {
+	if m == nil {
+		m = NewMemStore(nil, 0)
+	}
+	return &Cache{st: m, keys: sykeys.New("")}
 }
 
 func (c *Cache) key(k Key) string {
 	if k.ToolCall != "" {
-		return c.tag + ":sig:t:" + k.ToolCall
+		return c.keys.SignatureToolCall(k.ToolCall)
 	}
-	return c.tag + ":sig:s:" + k.Scope + ":" + k.Session + ":" + strconv.Itoa(k.Message)
+	return c.keys.SignatureMessage(k.Scope, k.Session, k.Message)
 }
 
 // Keep reports whether a signature is worth recording.
 func Keep(sig string) bool { return len(sig) >= MinLength && len(sig) <= MaxLength }
 
-// Put records entries under their keys in one pipelined round trip.
+// Put records entries under their keys in one round trip.
 func (c *Cache) Put(ctx context.Context, entries map[Key]Entry) error {
 	if c == nil || len(entries) == 0 {
 		return nil
 	}
-	pipe := c.rdb.Pipeline()
-	n := 0
+	kv := make(map[string][]byte, min(len(entries), maxPut))
 	for k, e := range entries {
-		if !Keep(e.Signature) || n >= maxPut {
+		if !Keep(e.Signature) || len(kv) >= maxPut {
 			continue
 		}
 		if len(e.Thinking) > maxThink {
@@ -88,13 +106,12 @@ func (c *Cache) Put(ctx context.Context, entries map[Key]Entry) error {
 		if err != nil {
 			return fmt.Errorf("encode signature entry: %w", err)
 		}
-		pipe.Set(ctx, c.key(k), v, TTL)
-		n++
+		kv[c.key(k)] = v
 	}
-	if n == 0 {
+	if len(kv) == 0 {
 		return nil
 	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := c.st.SetAll(ctx, kv, TTL); err != nil {
 		return fmt.Errorf("record signatures: %w", err)
 	}
 	return nil
@@ -110,18 +127,17 @@ func (c *Cache) Lookup(ctx context.Context, keys []Key) (map[Key]Entry, error) {
 	for i, k := range keys {
 		names[i] = c.key(k)
 	}
-	vals, err := c.rdb.MGet(ctx, names...).Result()
+	vals, err := c.st.GetAll(ctx, names)
 	if err != nil {
 		return nil, fmt.Errorf("look up signatures: %w", err)
 	}
 	found := make(map[Key]Entry, len(keys))
 	for i, k := range keys {
-		s, ok := vals[i].(string)
-		if !ok {
+		if i >= len(vals) || vals[i] == nil {
 			continue
 		}
 		var e Entry
-		if json.Unmarshal([]byte(s), &e) == nil && e.Signature != "" {
+		if json.Unmarshal(vals[i], &e) == nil && e.Signature != "" {
 			found[k] = e
 		}
 	}
