@@ -76,9 +76,25 @@ func validToken(s string) bool {
 }
 
 // loopTools returns the tool names the loop calls, in order of preference:
-// file readers, then shells.
+// file readers, then shells, then Codex's code-mode tool.
 func loopTools() []string {
-	return []string{"Read", "read_file", "exec_command", "shell_command", "shell", "run_shell_command", "Bash"}
+	return []string{"Read", "read_file", "exec_command", "shell_command", "shell", "run_shell_command", "Bash", codeModeTool}
+}
+
+// codeModeTool is the shell of Codex's newer models (gpt-5.6, gpt-6) as a
+// provider sees it: they offer no shell tool of their own, only "exec", a
+// freeform tool in the namespace "functions" that runs JavaScript whose
+// tools.exec_command runs a command. Translated by the gateway it is the
+// function functions__exec with one string argument, "input"; in the
+// Responses dialect it is the custom tool exec of namespace functions, which
+// the fake names the same way.
+const codeModeTool = "functions__exec"
+
+// codeModeScript is the JavaScript the loop sends to codeModeTool to read
+// path: run cat through exec_command and hand its output back as text.
+func codeModeScript(path string) string {
+	cmd := mustJSON("cat " + shellQuote(path))
+	return "const r = await tools.exec_command({cmd: " + string(cmd) + "});\ntext(r.output);\n"
 }
 
 // AgentLoopStep is what one generation request of a loop showed the fake.
@@ -137,6 +153,7 @@ type loopRequest struct {
 	step     AgentLoopStep
 	model    string
 	tools    map[string]json.RawMessage // offered tools: name → JSON schema
+	freeform map[string]string          // Responses: the custom (freeform) tools offered → their namespace
 	thinking bool                       // the answer starts with (signed) thinking
 	include  bool                       // Gemini: thought text is shown, not only signed
 }
@@ -148,7 +165,7 @@ func parseLoop(provider, path string, body []byte) (loopRequest, bool) {
 	if !ok || !gjson.ValidBytes(body) {
 		return loopRequest{}, false
 	}
-	lr := loopRequest{step: AgentLoopStep{Dir: dir, Token: token}, tools: map[string]json.RawMessage{}}
+	lr := loopRequest{step: AgentLoopStep{Dir: dir, Token: token}, tools: map[string]json.RawMessage{}, freeform: map[string]string{}}
 	root := gjson.ParseBytes(body)
 	switch {
 	case provider == ProviderAnthropic:
@@ -217,9 +234,14 @@ func reasoningOf(v gjson.Result) string {
 // pick chooses the tool the loop calls and builds its arguments for path.
 func (lr loopRequest) pick(path string) (toolCall, error) {
 	for _, name := range loopTools() {
-		if schema, ok := lr.tools[name]; ok {
-			return toolCall{name: name, args: loopArgs(schema, path)}, nil
+		schema, ok := lr.tools[name]
+		switch {
+		case !ok:
+			continue
+		case name == codeModeTool:
+			return toolCall{name: name, args: string(mustJSON(map[string]string{"input": codeModeScript(path)}))}, nil
 		}
+		return toolCall{name: name, args: loopArgs(schema, path)}, nil
 	}
 	return toolCall{}, fmt.Errorf("no read or shell tool offered")
 }

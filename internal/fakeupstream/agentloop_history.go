@@ -90,22 +90,27 @@ func (lr *loopRequest) readResponses(root gjson.Result) {
 	if r := root.Get("reasoning"); r.Exists() && r.Get("effort").Str != "" && r.Get("effort").Str != "none" {
 		lr.step.Reasoning = reasoningOf(r)
 	}
-	for _, t := range root.Get("tools").Array() {
-		if t.Get("type").Str == "function" {
-			lr.tools[t.Get("name").Str] = json.RawMessage(t.Get("parameters").Raw)
-		}
-	}
+	lr.responsesTools(root.Get("tools"), "")
 	var p pairing
 	grouping := false
 	for _, it := range root.Get("input").Array() {
 		switch it.Get("type").Str {
 		case "function_call":
-			p.call(it.Get("call_id").Str, it.Get("name").Str, it.Get("arguments").Str)
+			p.call(it.Get("call_id").Str, nsName(it), it.Get("arguments").Str)
 			grouping = true
+			continue
+		case "custom_tool_call":
+			p.call(it.Get("call_id").Str, nsName(it), it.Get("input").Str)
+			grouping = true
+			continue
+		case "additional_tools":
+			// Newer Codex offers its tools in an input item (repeated in a
+			// replayed history); it ends no turn.
+			lr.responsesTools(it.Get("tools"), "")
 			continue
 		case "reasoning":
 			continue
-		case "function_call_output":
+		case "function_call_output", "custom_tool_call_output":
 			p.result(it.Get("call_id").Str, "", resultText(it.Get("output")))
 		}
 		p.endTurn(grouping)
@@ -113,6 +118,39 @@ func (lr *loopRequest) readResponses(root gjson.Result) {
 	}
 	p.endTurn(grouping)
 	lr.step.Calls = p.calls
+}
+
+// responsesTools notes the function and custom tools of a Responses tool
+// list; a namespace's members are named namespace__name (as the gateway
+// names them for other providers). A custom tool's schema is its one string
+// argument, "input".
+func (lr *loopRequest) responsesTools(list gjson.Result, ns string) {
+	for _, t := range list.Array() {
+		name := t.Get("name").Str
+		if ns != "" {
+			name = ns + "__" + name
+		}
+		switch t.Get("type").Str {
+		case "function":
+			lr.tools[name] = json.RawMessage(t.Get("parameters").Raw)
+		case "custom":
+			lr.tools[name] = json.RawMessage(`{"type":"object","properties":{"input":{"type":"string"}},"required":["input"]}`)
+			lr.freeform[name] = ns
+		case "namespace":
+			if ns == "" {
+				lr.responsesTools(t.Get("tools"), name)
+			}
+		}
+	}
+}
+
+// nsName is the name of a Responses call item, namespace__name when the
+// item carries a namespace.
+func nsName(it gjson.Result) string {
+	if ns := it.Get("namespace").Str; ns != "" {
+		return ns + "__" + it.Get("name").Str
+	}
+	return it.Get("name").Str
 }
 
 func (lr *loopRequest) readGemini(root gjson.Result) {

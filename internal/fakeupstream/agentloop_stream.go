@@ -1,7 +1,10 @@
 package fakeupstream
 
 import (
+	"strings"
 	"time"
+
+	"github.com/tidwall/gjson"
 )
 
 // The agent loop's answers, streamed in the endpoint's dialect: signed
@@ -109,6 +112,10 @@ func (lr loopRequest) responsesStream(a answer, calls []toolCall) *stream {
 	emit("response.in_progress", field{"response", resp})
 	var items []any
 	for i, c := range calls {
+		if ns, ok := lr.freeform[c.name]; ok {
+			items = append(items, customCall(emit, i, c, ns))
+			continue
+		}
 		item := object{
 			{"id", randomID("fc_", 32)}, {"type", "function_call"}, {"status", "completed"},
 			{"arguments", c.args}, {"call_id", randomID("call_", 24)}, {"name", c.name},
@@ -134,6 +141,27 @@ func (lr loopRequest) responsesStream(a answer, calls []toolCall) *stream {
 	resp.Status, resp.Output, resp.Usage = "completed", items, a.responseUsage()
 	emit("response.completed", field{"response", resp}).terminal = true
 	return st
+}
+
+// customCall streams a call of a custom (freeform) tool as output item i:
+// its input is the text of the call's one argument, and the name of a tool
+// of namespace ns (ns__name) is split into namespace and name.
+func customCall(emit func(string, ...field) *sseEvent, i int, c toolCall, ns string) object {
+	input := gjson.Get(c.args, "input").Str
+	item := object{{"id", randomID("ctc_", 32)}, {"type", "custom_tool_call"}, {"status", "completed"},
+		{"call_id", randomID("call_", 24)}}
+	if name, ok := strings.CutPrefix(c.name, ns+"__"); ns != "" && ok {
+		item = append(item, field{"namespace", ns}, field{"name", name})
+	} else {
+		item = append(item, field{"name", c.name})
+	}
+	item = append(item, field{"input", input})
+	at := []field{{"item_id", item[0].value}, {"output_index", i}}
+	emit("response.output_item.added", field{"output_index", i}, field{"item", item.with("status", "in_progress").with("input", "")})
+	emit("response.custom_tool_call_input.delta", append(at, field{"delta", input})...)
+	emit("response.custom_tool_call_input.done", append(at, field{"input", input})...)
+	emit("response.output_item.done", field{"output_index", i}, field{"item", item})
+	return item
 }
 
 func (lr loopRequest) geminiStream(a answer, calls []toolCall, sse bool) *stream {

@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/tidwall/gjson"
 )
 
 // loopDialect builds the requests of a three-step loop in one dialect.
@@ -64,6 +66,41 @@ func loopDialects() []loopDialect {
 			return `{"model":"gpt-x","stream":true,"reasoning":{"effort":"low"},"tools":[{"type":"function","name":"shell","parameters":{"type":"object","properties":{"command":{"type":"array","items":{"type":"string"}}},"required":["command"]}}],` +
 				`"input":[` + strings.Join(items, ",") + `]}`
 		}},
+		{name: "responses-code-mode", path: "/v1/responses", header: openAIAuth, body: func(marker string, turns [][]loopTurnCall) string {
+			// Newer Codex: tools in an additional_tools item, the shell a
+			// freeform exec tool of namespace functions, calls replayed as
+			// custom_tool_call items.
+			items := []string{codeModeToolsItem, `{"type":"message","role":"user","content":[{"type":"input_text","text":"` + marker + `"}]}`}
+			for _, turn := range turns {
+				var results []string
+				for _, c := range turn {
+					items = append(items, fmt.Sprintf(`{"type":"custom_tool_call","call_id":%q,"namespace":"functions","name":"exec","input":%q}`, c.id, codeModeScript(c.path)))
+					results = append(results, fmt.Sprintf(`{"type":"custom_tool_call_output","call_id":%q,"output":[{"type":"input_text","text":%q}]}`, c.id, c.result))
+				}
+				items = append(items, codeModeToolsItem)
+				items = append(items, results...)
+			}
+			return `{"model":"gpt-6-x","stream":true,"reasoning":{"effort":"medium"},"input":[` + strings.Join(items, ",") + `]}`
+		}},
+		{name: "anthropic-code-mode", path: "/v1/messages", header: anthropicAuth, body: func(marker string, turns [][]loopTurnCall) string {
+			// The same tool after the gateway's translation: the function
+			// functions__exec with one string argument.
+			msgs := []string{`{"role":"user","content":[{"type":"text","text":"` + marker + `"}]}`}
+			for _, turn := range turns {
+				var calls, results []string
+				for _, c := range turn {
+					args := string(mustJSON(map[string]string{"input": codeModeScript(c.path)}))
+					calls = append(calls, fmt.Sprintf(`{"type":"tool_use","id":%q,"name":"functions__exec","input":%s}`, c.id, args))
+					results = append(results, fmt.Sprintf(`{"type":"tool_result","tool_use_id":%q,"content":%q}`, c.id, c.result))
+				}
+				msgs = append(msgs, `{"role":"assistant","content":[`+strings.Join(calls, ",")+`]}`,
+					`{"role":"user","content":[`+strings.Join(results, ",")+`]}`)
+			}
+			return `{"model":"claude-x","max_tokens":100,"stream":true,"thinking":{"type":"enabled","budget_tokens":1024},` +
+				`"tools":[{"name":"functions__wait","input_schema":{"type":"object","properties":{"cell_id":{"type":"string"}}}},` +
+				`{"name":"functions__exec","input_schema":{"type":"object","properties":{"input":{"type":"string"}},"required":["input"]}}],` +
+				`"messages":[` + strings.Join(msgs, ",") + `]}`
+		}},
 		{name: "gemini", path: "/v1beta/models/gemini-x:streamGenerateContent?alt=sse", header: geminiAuth, body: func(marker string, turns [][]loopTurnCall) string {
 			contents := []string{`{"role":"user","parts":[{"text":"` + marker + `"}]}`}
 			for _, turn := range turns {
@@ -78,6 +115,57 @@ func loopDialects() []loopDialect {
 			return `{"generationConfig":{"thinkingConfig":{"includeThoughts":true,"thinkingBudget":1024}},"tools":[{"functionDeclarations":[{"name":"read_file","parametersJsonSchema":{"type":"object","properties":{"file_path":{"type":"string"}},"required":["file_path"]}}]}],` +
 				`"contents":[` + strings.Join(contents, ",") + `]}`
 		}},
+	}
+}
+
+// codeModeToolsItem is newer Codex's additional_tools input item, cut down.
+const codeModeToolsItem = `{"type":"additional_tools","role":"developer","tools":[` +
+	`{"type":"namespace","name":"functions","description":"","tools":[` +
+	`{"type":"custom","name":"exec","description":"Run JavaScript","format":{"type":"grammar","syntax":"lark","definition":"start: /[\\s\\S]+/"}},` +
+	`{"type":"function","name":"wait","parameters":{"type":"object","properties":{"cell_id":{"type":"string"}},"required":["cell_id"]}}]},` +
+	`{"type":"namespace","name":"clock","tools":[{"type":"function","name":"sleep","parameters":{"type":"object","properties":{}}}]}]}`
+
+// TestAgentLoopCodeModeCalls: the loop calls newer Codex's exec tool with a
+// script that cats the file: in the Responses dialect as a custom_tool_call
+// of namespace functions, translated as functions__exec with {"input": script}.
+func TestAgentLoopCodeModeCalls(t *testing.T) {
+	_, ts := newTestServer(t, Options{})
+	marker := AgentLoopMarker("/tmp/loop-dir", "tok")
+	script := codeModeScript("/tmp/loop-dir/alpha.txt")
+	if want := `const r = await tools.exec_command({cmd: "cat '/tmp/loop-dir/alpha.txt'"});`; !strings.HasPrefix(script, want) {
+		t.Fatalf("script %q; want it to start with %q", script, want)
+	}
+	for _, d := range loopDialects() {
+		if !strings.HasSuffix(d.name, "-code-mode") {
+			continue
+		}
+		msgs := readSSE(t, do(t, ts, call{path: d.path, header: d.header, body: d.body(marker, nil)}))
+		var calls []gjson.Result
+		for _, m := range msgs {
+			switch ev := gjson.Parse(m.data); {
+			case ev.Get("type").Str == "response.output_item.done":
+				calls = append(calls, ev.Get("item"))
+			case ev.Get("content_block.type").Str == "tool_use":
+				calls = append(calls, ev.Get("content_block"))
+			case ev.Get("delta.type").Str == "input_json_delta" && len(calls) > 0:
+				calls[len(calls)-1] = gjson.Parse(fmt.Sprintf(`{"name":%q,"input":%s}`, calls[len(calls)-1].Get("name").Str, ev.Get("delta.partial_json").Str))
+			}
+		}
+		if len(calls) != 2 {
+			t.Fatalf("%s: %d calls; want 2: %+v", d.name, len(calls), msgs)
+		}
+		c := calls[0]
+		switch d.name {
+		case "responses-code-mode":
+			if c.Get("type").Str != "custom_tool_call" || c.Get("namespace").Str != "functions" || c.Get("name").Str != "exec" ||
+				c.Get("input").Str != script || c.Get("call_id").Str == "" {
+				t.Errorf("%s: item %s; want a custom_tool_call of functions/exec with the script", d.name, c.Raw)
+			}
+		default:
+			if c.Get("name").Str != "functions__exec" || c.Get("input.input").Str != script {
+				t.Errorf("%s: call %s; want functions__exec with {\"input\": script}", d.name, c.Raw)
+			}
+		}
 	}
 }
 
