@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,9 +28,12 @@ import (
 //     a cooldown or quota learned since the restart is kept) and one replica
 //     does it while the others wait.
 //
-// The mirror reads and writes through the Scheduler's public operations
-// only, so it works on whatever backend a Scheduler runs; the marker is the
-// one key it owns.
+// The mirror writes through the Scheduler's public operations only. On Redis
+// it reads a snapshot in one pipelined round trip, without scanning: the
+// cooldowns and learned quota of the model groups named by an index that
+// report.lua keeps (keyspace "groups"), so a refresh costs the same at 100
+// keys and at a million; on another backend it reads through the Scheduler.
+// The marker is the one key it owns.
 
 // Marker values. A missing marker means the store lost the control state (or
 // never had it); "seeding" is held, with a TTL, by the replica re-seeding.
@@ -141,18 +146,9 @@ type Mirror struct {
 	warm         bool          // state came from a store holding the marker
 	missingSince time.Time     // cold replica: when it first saw no marker
 	applied      *ControlState // last state written to the local store (syncMu)
-	lastFull     time.Time     // last full snapshot, and what it cost
-	fullCost     time.Duration
+	groups       []string      // model groups of the shared store's index at the last snapshot
+	indexed      bool          // the index was completed from a scan once (stores written before it)
 }
-
-// fullBudget bounds the store time the mirror spends on full snapshots: the
-// operator view scans the keyspace for cooldowns, so on a store with very many
-// keys a full snapshot is taken at most every fullBudget x its cost (the
-// settings and the marker are still read every period).
-const fullBudget = 20
-
-// maxFullEvery is the longest gap between full snapshots however costly.
-const maxFullEvery = 10 * time.Second
 
 // NewMirror mirrors the control state of shared (on rdb) into local, the
 // fallback scheduler (nil when there is none).
@@ -200,50 +196,12 @@ func (m *Mirror) Run(ctx context.Context) error {
 	}
 }
 
-// tick is one background round: a full snapshot when one is due, else the
-// cheap part (the marker, re-seeding when it is gone, and the settings).
-func (m *Mirror) tick(ctx context.Context) error {
-	m.mu.Lock()
-	every := min(max(m.o.Every, fullBudget*m.fullCost), maxFullEvery)
-	due := m.state == nil || !m.warm || time.Since(m.lastFull) >= every-m.o.Every/2
-	m.mu.Unlock()
-	if due {
-		return m.Refresh(ctx)
-	}
-	mark, err := m.readMarker(ctx)
-	if err != nil || mark != markerReady {
-		if err == nil {
-			err = m.Refresh(ctx) // gone or being re-seeded: the full path handles it
-		}
-		return err
-	}
-	set, err := m.shared.Settings(ctx)
-	if err != nil {
-		return fmt.Errorf("mirror settings: %w", err)
-	}
-	// As in Refresh: settings read from a store that just restarted are its
-	// defaults, not the control state.
-	if again, err := m.readMarker(ctx); err != nil || again != markerReady {
-		return err
-	}
-	m.mu.Lock()
-	old := m.state
-	if old == nil || old.Settings == set {
-		m.mu.Unlock()
-		return nil
-	}
-	st := *old
-	st.Settings = set
-	m.state = &st
-	m.mu.Unlock()
-	return m.syncLocal(ctx, &st, false)
-}
+// tick is one background round: one snapshot (one pipelined round trip on
+// Redis, whatever the size of its keyspace).
+func (m *Mirror) tick(ctx context.Context) error { return m.Refresh(ctx) }
 
-// Poke asks for a full refresh now (after an admin change).
+// Poke asks for a refresh now (after an admin change).
 func (m *Mirror) Poke() {
-	m.mu.Lock()
-	m.lastFull = time.Time{}
-	m.mu.Unlock()
 	select {
 	case m.poke <- struct{}{}:
 	default:
@@ -264,7 +222,7 @@ func (m *Mirror) readMarker(ctx context.Context) (string, error) {
 // Refresh takes one snapshot of the shared store, re-seeding it first when it
 // lost the control state, and brings the local store up to date.
 func (m *Mirror) Refresh(ctx context.Context) error {
-	mark, err := m.readMarker(ctx)
+	mark, st, err := m.snapshot(ctx)
 	if err != nil {
 		return err
 	}
@@ -281,34 +239,89 @@ func (m *Mirror) Refresh(ctx context.Context) error {
 			}
 			return nil
 		}
-		return m.coldRefresh(ctx)
+		if st == nil {
+			return nil
+		}
+		return m.coldRefresh(ctx, st)
 	}
-	start := time.Now()
-	st, err := readControl(ctx, m.shared)
-	if err != nil {
-		return fmt.Errorf("mirror control state: %w", err)
-	}
-	cost := time.Since(start)
-	// A store that restarted while it was being read returns an empty state
-	// and no marker: keep the old snapshot, re-seed on the next round.
-	if again, err := m.readMarker(ctx); err != nil || again != markerReady {
-		return err
+	if st == nil {
+		return nil
 	}
 	m.mu.Lock()
 	m.state, m.warm, m.missingSince = st, true, time.Time{}
-	m.lastFull, m.fullCost = time.Now(), cost
 	m.mu.Unlock()
 	return m.syncLocal(ctx, st, false)
+}
+
+// snapshot reads the marker and the control state of the shared store. On
+// Redis it is one pipelined round trip: the marker, the settings, the
+// disabled accounts, the cooldown reasons, the account-wide cooldowns, the
+// index of model groups (report.lua adds a group when it writes a cooldown
+// or learned quota for it) and the cooldowns and quota of the groups the
+// last snapshot's index named; a group new to the index costs one more
+// round trip, once. No key is scanned, so the cost does not grow with the
+// keyspace. A nil state with marker "ready" means the store changed under
+// the read: keep the old snapshot.
+func (m *Mirror) snapshot(ctx context.Context) (string, *ControlState, error) {
+	rs, ok := m.shared.be.(*redisStore)
+	if !ok {
+		mark, err := m.readMarker(ctx)
+		if err != nil || mark == markerSeeding || (mark == "" && m.warmState()) {
+			return mark, nil, err
+		}
+		st, err := readControl(ctx, m.shared)
+		if err != nil {
+			return "", nil, fmt.Errorf("mirror control state: %w", err)
+		}
+		// A store that restarted while it was being read returns an empty
+		// state and no marker: keep the old snapshot, re-seed next round.
+		if again, err := m.readMarker(ctx); err != nil || again != mark {
+			return markerReady, nil, err
+		}
+		return mark, st, nil
+	}
+	m.mu.Lock()
+	known, indexed := m.groups, m.indexed
+	m.mu.Unlock()
+	if !indexed {
+		// Cooldowns and quota written before the index existed (by an older
+		// version) are indexed from one scan when this replica starts.
+		if err := rs.indexGroups(ctx); err != nil {
+			return "", nil, fmt.Errorf("mirror: index model groups: %w", err)
+		}
+		m.mu.Lock()
+		m.indexed = true
+		m.mu.Unlock()
+	}
+	mark, st, groups, err := rs.snapshot(ctx, m.marker, known)
+	if err != nil {
+		return "", nil, fmt.Errorf("mirror control state: %w", err)
+	}
+	m.mu.Lock()
+	m.groups = groups
+	m.mu.Unlock()
+	return mark, st, nil
+}
+
+func (m *Mirror) warmState() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.warm && m.state != nil
+}
+
+// readShared reads the control state of the shared store (no marker).
+func (m *Mirror) readShared(ctx context.Context) (*ControlState, error) {
+	if _, ok := m.shared.be.(*redisStore); !ok {
+		return readControl(ctx, m.shared)
+	}
+	_, st, err := m.snapshot(ctx)
+	return st, err
 }
 
 // coldRefresh serves a replica that never saw the marker: it mirrors what
 // the store holds (for its fallback) and, once no warm replica re-seeded the
 // store within ColdGrace, declares the store's state the control state.
-func (m *Mirror) coldRefresh(ctx context.Context) error {
-	st, err := readControl(ctx, m.shared)
-	if err != nil {
-		return fmt.Errorf("mirror control state: %w", err)
-	}
+func (m *Mirror) coldRefresh(ctx context.Context, st *ControlState) error {
 	m.mu.Lock()
 	m.state = st
 	if m.missingSince.IsZero() {
@@ -374,11 +387,24 @@ func (m *Mirror) reseed(ctx context.Context) (bool, error) {
 
 // fill writes what want has and the shared store lacks.
 func (m *Mirror) fill(ctx context.Context, want *ControlState) (int, error) {
-	have, err := readControl(ctx, m.shared)
+	have, err := m.readShared(ctx)
 	if err != nil {
 		return 0, err
 	}
-	return apply(ctx, m.shared, want, have, false, false)
+	if have == nil {
+		return 0, errors.New("the store changed while it was read")
+	}
+	n, err := apply(ctx, m.shared, want, have, false, false)
+	if err != nil {
+		return n, err
+	}
+	// Learned quota is written without report.lua: index its groups here.
+	if rs, ok := m.shared.be.(*redisStore); ok {
+		if err := rs.indexQuota(ctx, want); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // EnsureSeeded returns once the shared store holds the control state:
@@ -631,4 +657,154 @@ func (a *Admin) ClearBindings(ctx context.Context) (int, error) {
 // ClearCooldowns clears one account's cooldowns, or every account's ("").
 func (a *Admin) ClearCooldowns(ctx context.Context, accountID string) error {
 	return a.change(ctx, func(ctx context.Context) error { return a.s.ClearCooldowns(ctx, accountID) })
+}
+
+// groups is the index of model groups that hold cooldown or learned-quota
+// state: report.lua adds a group when it writes either, so the mirror reads
+// those groups' keys without scanning the keyspace.
+func (k keyspace) groups() string { return k.join("groups") }
+
+// groupRead is one model group's part of a snapshot.
+type groupRead struct {
+	cool  *redis.ZSliceCmd
+	quota *redis.MapStringStringCmd
+}
+
+// snapshot reads the marker and the control state in one pipelined round
+// trip (two when the index names groups that known does not), and returns
+// the index's groups for the next call.
+func (s *redisStore) snapshot(ctx context.Context, marker string, known []string) (string, *ControlState, []string, error) {
+	var (
+		mark      *redis.StringCmd
+		tm        *redis.TimeCmd
+		cfg       *redis.SliceCmd
+		dis, why  *redis.MapStringStringCmd
+		acct      *redis.ZSliceCmd
+		idx       *redis.StringSliceCmd
+		groupCmds = map[string]groupRead{}
+	)
+	read := func(p redis.Pipeliner, groups []string) {
+		for _, g := range groups {
+			groupCmds[g] = groupRead{cool: p.ZRangeWithScores(ctx, s.keys.coolGroup(g), 0, -1), quota: p.HGetAll(ctx, s.keys.quota(g))}
+		}
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		mark = p.Get(ctx, marker)
+		tm = p.Time(ctx)
+		cfg = p.HMGet(ctx, s.keys.cfg(), "mode", "max_wait_ms", "fixed")
+		dis = p.HGetAll(ctx, s.keys.disabled())
+		why = p.HGetAll(ctx, s.keys.reasons())
+		acct = p.ZRangeWithScores(ctx, s.keys.coolAccount(), 0, -1)
+		idx = p.SMembers(ctx, s.keys.groups())
+		read(p, known)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return "", nil, nil, err
+	}
+	groups := idx.Val()
+	var fresh []string
+	for _, g := range groups {
+		if _, ok := groupCmds[g]; !ok {
+			fresh = append(fresh, g)
+		}
+	}
+	if len(fresh) > 0 {
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error { read(p, fresh); return nil }); err != nil {
+			return "", nil, nil, err
+		}
+	}
+	now := tm.Val().UnixMilli()
+	c := &ControlState{Settings: settingsFrom(cfg.Val(), Settings{Mode: s.opts.Mode, MaxWait: s.opts.MaxWait}),
+		Disabled: dis.Val(), Cooldowns: map[coolKey]coolEntry{}, Quota: map[coolKey]float64{}}
+	if c.Disabled == nil {
+		c.Disabled = map[string]string{}
+	}
+	reasons := why.Val()
+	cools := func(group string, zs []redis.Z) {
+		for _, z := range zs {
+			id, _ := z.Member.(string)
+			if int64(z.Score) <= now {
+				continue
+			}
+			k, until := coolKey{id, group}, time.UnixMilli(int64(z.Score))
+			if cur, ok := c.Cooldowns[k]; !ok || until.After(cur.Until) {
+				c.Cooldowns[k] = coolEntry{Until: until, Reason: reasons[id+"|"+group]}
+			}
+		}
+	}
+	cools("*", acct.Val())
+	for g, r := range groupCmds {
+		cools(g, r.cool.Val())
+		for id, v := range r.quota.Val() {
+			frac, _, _ := strings.Cut(v, ":")
+			if f, err := strconv.ParseFloat(frac, 64); err == nil {
+				c.Quota[coolKey{id, g}] = f
+			}
+		}
+	}
+	return mark.Val(), c, groups, nil
+}
+
+// settingsFrom parses the cfg hash's mode, max_wait_ms and fixed fields
+// (HMGET order) over the start-up values, as settings does.
+func settingsFrom(v []any, st Settings) Settings {
+	if len(v) != 3 {
+		return st
+	}
+	if m, ok := v[0].(string); ok {
+		if pm, ok := ParseMode(m); ok {
+			st.Mode = pm
+		}
+	}
+	if w, ok := v[1].(string); ok {
+		if n, err := strconv.ParseInt(w, 10, 64); err == nil {
+			st.MaxWait = time.Duration(n) * time.Millisecond
+		}
+	}
+	if f, ok := v[2].(string); ok {
+		st.FixedAccountID = f
+	}
+	return st
+}
+
+// indexGroups adds to the index the model groups whose cooldown zsets or
+// quota hashes exist: those written before the index did (an upgrade). It
+// scans, once per replica start; every later snapshot reads the index.
+func (s *redisStore) indexGroups(ctx context.Context) error {
+	coolPrefix, quotaPrefix := s.keys.join("cool", "g")+":", s.keys.join("quota")+":"
+	var groups []any
+	for _, p := range []string{coolPrefix, quotaPrefix} {
+		keys, err := s.scan(ctx, p+"*")
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			groups = append(groups, strings.TrimPrefix(k, p))
+		}
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	return s.rdb.SAdd(ctx, s.keys.groups(), groups...).Err()
+}
+
+// indexQuota adds the model groups of want's learned quota to the index
+// (re-seeding writes quota with SetQuota, not report.lua).
+func (s *redisStore) indexQuota(ctx context.Context, want *ControlState) error {
+	var groups []any
+	seen := map[string]bool{}
+	for k := range want.Quota {
+		if !seen[k.Group] {
+			seen[k.Group] = true
+			groups = append(groups, k.Group)
+		}
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	if err := s.rdb.SAdd(ctx, s.keys.groups(), groups...).Err(); err != nil {
+		return fmt.Errorf("index model groups: %w", err)
+	}
+	return nil
 }

@@ -70,7 +70,7 @@ func (s *redisStore) report(ctx context.Context, o Outcome) (time.Time, error) {
 	}
 	keys := []string{
 		s.keys.coolGroup(o.Group), s.keys.coolAccount(), s.keys.reasons(), s.keys.streak(),
-		s.keys.session(o.Scope, o.SessionID, o.Group), s.keys.quota(o.Group),
+		s.keys.session(o.Scope, o.SessionID, o.Group), s.keys.quota(o.Group), s.keys.groups(),
 	}
 	res, err := s.reportLua.Run(ctx, s.rdb, keys,
 		o.Account, o.Group, kind, string(cscope), o.Reason,

@@ -4,7 +4,9 @@
 -- KEYS[1]  cooldown reasons hash ("<account>|<group>" or "<account>|*" -> reason)
 -- KEYS[2]  failure streak hash ("<account>|<group>" and "<account>|*" -> count)
 -- KEYS[3..] every cooldown zset: the account-wide one and one per model group (the caller
---          lists them with SCAN; a script never builds or scans key names)
+--          lists them with SCAN; a script never builds or scans key names). The index of
+--          model groups report.lua keeps ({sy}:groups) is left as it is: a group whose zset
+--          is deleted here reads as an empty zset until report.lua writes it again
 --
 -- ARGV[1] account id ("" = every account)
 --

@@ -4,6 +4,8 @@
 -- KEYS[3] cooldown reasons hash ("<account>|<group>" or "<account>|*" -> "reason")
 -- KEYS[4] failure streak hash                   KEYS[5] session binding key (placeholder when none)
 -- KEYS[6] learned quota hash of the model group
+-- KEYS[7] index of model groups holding cooldown or learned-quota state (a set of group names):
+--         the mirror reads the group zsets and quota hashes it names instead of scanning
 --
 -- ARGV[1] account   ARGV[2] model group   ARGV[3] kind: "success" | "cooldown"
 -- ARGV[4] cooldown scope: "group" | "account"   ARGV[5] reason
@@ -23,7 +25,10 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local acct, group = ARGV[1], ARGV[2]
 
-if ARGV[11] ~= '' then redis.call('HSET', KEYS[6], acct, ARGV[11]) end
+if ARGV[11] ~= '' then
+  redis.call('HSET', KEYS[6], acct, ARGV[11])
+  redis.call('SADD', KEYS[7], group)
+end
 
 if ARGV[3] == 'success' then
   redis.call('HDEL', KEYS[4], acct .. '|' .. group, acct .. '|*')
@@ -56,4 +61,5 @@ redis.call('ZADD', zkey, 'GT', untilms, acct)
 -- ZADD GT keeps a longer running cooldown; read back the effective end.
 local eff = tonumber(redis.call('ZSCORE', zkey, acct)) or untilms
 redis.call('HSET', KEYS[3], field, ARGV[5])
+if zkey == KEYS[1] then redis.call('SADD', KEYS[7], group) end
 return {eff, streak}
