@@ -58,12 +58,20 @@ type CodeAssistUser struct {
 type codeAssistState struct {
 	mu       sync.Mutex
 	users    map[string]*CodeAssistUser // refresh token -> user
-	access   map[string]string          // access token -> refresh token
+	access   map[string]accessGrant     // access token -> its grant
 	revoked  map[string]bool            // refresh tokens refused with invalid_grant
 	ops      map[string]*onboardOp      // operation name -> operation
 	codes    map[string]authCode        // authorization code -> grant
 	issued   int
 	lifetime time.Duration // of access tokens
+}
+
+// accessGrant is an issued access token: the refresh token it leads back to
+// and when it expires. As at Google, a refresh does not end the access tokens
+// issued before it; each one lives until its own expiry.
+type accessGrant struct {
+	refresh string
+	expires time.Time
 }
 
 type onboardOp struct {
@@ -73,7 +81,7 @@ type onboardOp struct {
 
 func newCodeAssistState() *codeAssistState {
 	return &codeAssistState{
-		users: map[string]*CodeAssistUser{}, access: map[string]string{}, revoked: map[string]bool{},
+		users: map[string]*CodeAssistUser{}, access: map[string]accessGrant{}, revoked: map[string]bool{},
 		ops: map[string]*onboardOp{}, codes: map[string]authCode{}, lifetime: time.Hour,
 	}
 }
@@ -107,12 +115,44 @@ func (s *Server) RevokeRefreshToken(refreshToken string) {
 	s.ca.revoked[refreshToken] = true
 }
 
-// SetAccessTokenLifetime sets expires_in of the access tokens issued from
-// now on (default 1h).
+// SetAccessTokenLifetime sets the lifetime of the access tokens issued from
+// now on (default 1h): expires_in announces it in whole seconds, and Code
+// Assist and userinfo refuse a token once it has passed (401 UNAUTHENTICATED,
+// ACCESS_TOKEN_EXPIRED).
 func (s *Server) SetAccessTokenLifetime(d time.Duration) {
 	s.ca.mu.Lock()
 	defer s.ca.mu.Unlock()
 	s.ca.lifetime = d
+}
+
+// ExpireAccessTokens ends every access token issued so far, as if their
+// lifetime had passed: the next call with one is refused with 401
+// ACCESS_TOKEN_EXPIRED. Refresh tokens keep working.
+func (s *Server) ExpireAccessTokens() {
+	s.ca.mu.Lock()
+	defer s.ca.mu.Unlock()
+	now := time.Now()
+	for tok, g := range s.ca.access {
+		if g.expires.After(now) {
+			g.expires = now
+			s.ca.access[tok] = g
+		}
+	}
+}
+
+// AccessTokensIssued is how many access tokens the token endpoint has issued
+// for a refresh token (the authorization-code exchange that created it
+// included).
+func (s *Server) AccessTokensIssued(refreshToken string) int {
+	s.ca.mu.Lock()
+	defer s.ca.mu.Unlock()
+	n := 0
+	for _, g := range s.ca.access {
+		if g.refresh == refreshToken {
+			n++
+		}
+	}
+	return n
 }
 
 // userLocked returns the user of a refresh token, creating the default one.
@@ -138,17 +178,42 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:4])
 }
 
-// userOf returns the user an access token was issued to.
-func (c *codeAssistState) userOf(access string) (string, *CodeAssistUser, bool) {
+// Why userOf refuses an access token: the ErrorInfo reasons of Google's 401.
+const (
+	reasonTokenExpired = "ACCESS_TOKEN_EXPIRED"          // issued here, lifetime passed
+	reasonTokenUnknown = "ACCESS_TOKEN_TYPE_UNSUPPORTED" // never issued, or its grant revoked
+)
+
+// userOf returns the user an access token was issued to, or why the token is
+// refused.
+func (c *codeAssistState) userOf(access string) (string, *CodeAssistUser, string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	rt, ok := c.access[access]
-	if !ok || c.revoked[rt] {
-		return "", nil, false
+	g, ok := c.access[access]
+	switch {
+	case !ok || c.revoked[g.refresh]:
+		return "", nil, reasonTokenUnknown
+	case !time.Now().Before(g.expires):
+		return "", nil, reasonTokenExpired
 	}
-	u := c.userLocked(rt)
+	u := c.userLocked(g.refresh)
 	cp := *u
-	return rt, &cp, true
+	return g.refresh, &cp, ""
+}
+
+// unauthenticated is Google's 401 for an access token it does not take
+// (protocols.md §3.5: UNAUTHENTICATED), with the WWW-Authenticate header
+// Google's front end sends along.
+func unauthenticated(h http.Header, reason, method string) []byte {
+	h.Set("WWW-Authenticate", `Bearer realm="https://accounts.google.com/", error="invalid_token"`)
+	md := map[string]string{"service": "cloudcode-pa.googleapis.com"}
+	if method != "" {
+		md["method"] = "google.internal.cloud.code.v1internal.CloudCode." + method
+	}
+	return googleError(http.StatusUnauthorized,
+		"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. "+
+			"See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+		errorInfo(reason, "googleapis.com", md))
 }
 
 func (s *Server) codeAssistRoutes(m *http.ServeMux) {
@@ -201,12 +266,15 @@ func (s *Server) caBegin(w http.ResponseWriter, r *http.Request) (*exchange, str
 		return nil, "", nil, false
 	}
 	s.log.update(ex.rec, func(rec *Record) { rec.Provider = ProviderCodeAssist })
-	rt, u, ok := s.ca.userOf(ex.cred)
-	if !ok {
-		ex.fail(http.StatusUnauthorized, googleError(http.StatusUnauthorized,
-			"Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. "+
-				"See https://developers.google.com/identity/sign-in/web/devconsole-project.",
-			errorInfo("ACCESS_TOKEN_TYPE_UNSUPPORTED", "googleapis.com", map[string]string{"service": "cloudcode-pa.googleapis.com"})))
+	rt, u, refused := s.ca.userOf(ex.cred)
+	if refused != "" {
+		method := strings.TrimPrefix(r.URL.Path, "/v1internal:")
+		if method == r.URL.Path {
+			method = "GetOperation"
+		} else {
+			method = strings.ToUpper(method[:1]) + method[1:]
+		}
+		ex.fail(http.StatusUnauthorized, unauthenticated(w.Header(), refused, method))
 		return nil, "", nil, false
 	}
 	return ex, rt, u, true

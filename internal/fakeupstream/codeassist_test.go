@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tidwall/gjson"
 )
@@ -112,5 +113,66 @@ func TestCodeAssistOnboardingOperation(t *testing.T) {
 		`{"model":"gemini-2.5-flash","project":"`+project+`","request":{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}}`)
 	if st != 429 || gjson.Get(body, "error.details.0.reason").Str != "QUOTA_EXHAUSTED" || gjson.Get(body, "error.details.0.metadata.quotaResetDelay").Str != "2h0m0s" {
 		t.Fatalf("exhausted model: %d %s", st, body)
+	}
+}
+
+func TestCodeAssistRefusesExpiredAccessTokens(t *testing.T) {
+	s := New(Options{})
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	s.SetCodeAssistUser("rt-exp", CodeAssistUser{Tier: TierStandard, Project: "px"})
+	s.SetAccessTokenLifetime(1500 * time.Millisecond)
+	_, b1 := refreshFor(t, srv.URL, "rt-exp")
+	if gjson.Get(b1, "expires_in").Int() != 1 {
+		t.Fatalf("expires_in of a 1.5s token: %s", b1)
+	}
+	old := gjson.Get(b1, "access_token").Str
+	if st, body := caPost(t, srv.URL, old, "/v1internal:loadCodeAssist", `{}`); st != 200 {
+		t.Fatalf("a fresh token got %d %s", st, body)
+	}
+	// A refresh does not end the tokens issued before it (Google keeps each
+	// one until its own expiry).
+	_, b2 := refreshFor(t, srv.URL, "rt-exp")
+	if st, body := caPost(t, srv.URL, old, "/v1internal:loadCodeAssist", `{}`); st != 200 {
+		t.Fatalf("a token superseded by a refresh but not expired got %d %s", st, body)
+	}
+	time.Sleep(1600 * time.Millisecond)
+	for _, path := range []string{"/v1internal:loadCodeAssist", "/v1internal:generateContent"} {
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(`{"model":"gemini-2.5-pro","project":"px","request":{"contents":[]}}`))
+		req.Header.Set("Authorization", "Bearer "+old)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		e := gjson.GetBytes(body, "error")
+		if resp.StatusCode != 401 || e.Get("code").Int() != 401 || e.Get("status").Str != "UNAUTHENTICATED" ||
+			e.Get("details.0.reason").Str != "ACCESS_TOKEN_EXPIRED" || e.Get("details.0.domain").Str != "googleapis.com" ||
+			!strings.Contains(resp.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+			t.Errorf("%s with an expired token: %d %s %v; want Google's 401 UNAUTHENTICATED ACCESS_TOKEN_EXPIRED", path, resp.StatusCode, body, resp.Header)
+		}
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/oauth2/v2/userinfo", nil)
+	req.Header.Set("Authorization", "Bearer "+old)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("userinfo with an expired token: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
+	}
+	// The refresh token still works, and ExpireAccessTokens ends every
+	// token at once.
+	s.SetAccessTokenLifetime(time.Hour)
+	_, b3 := refreshFor(t, srv.URL, "rt-exp")
+	fresh := gjson.Get(b3, "access_token").Str
+	if st, body := caPost(t, srv.URL, fresh, "/v1internal:loadCodeAssist", `{}`); st != 200 {
+		t.Fatalf("a token refreshed after the expiry got %d %s", st, body)
+	}
+	s.ExpireAccessTokens()
+	if st, body := caPost(t, srv.URL, fresh, "/v1internal:loadCodeAssist", `{}`); st != 401 || !strings.Contains(body, "ACCESS_TOKEN_EXPIRED") {
+		t.Fatalf("after ExpireAccessTokens: %d %s", st, body)
+	}
+	if n := s.AccessTokensIssued("rt-exp"); n != 3 || gjson.Get(b2, "access_token").Str == "" {
+		t.Errorf("AccessTokensIssued = %d; want 3", n)
 	}
 }

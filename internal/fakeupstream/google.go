@@ -133,7 +133,7 @@ func (s *Server) handleGoogleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	c.issued++
 	access := fmt.Sprintf("ya29.fake-%d-%s", c.issued, randomHex(6))
-	c.access[access] = refresh
+	c.access[access] = accessGrant{refresh: refresh, expires: time.Now().Add(c.lifetime)}
 	body := map[string]any{
 		"access_token": access, "expires_in": int(c.lifetime.Seconds()), "token_type": "Bearer",
 		"scope":    "https://www.googleapis.com/auth/cloud-platform https://www.googleapis.com/auth/userinfo.email openid https://www.googleapis.com/auth/userinfo.profile",
@@ -158,11 +158,12 @@ func idToken(email string, now time.Time) string {
 
 func (s *Server) handleGoogleUserinfo(w http.ResponseWriter, r *http.Request) {
 	tok, _ := bearer(r.Header.Get("Authorization"))
-	_, u, ok := s.ca.userOf(tok)
+	_, u, refused := s.ca.userOf(tok)
 	w.Header().Set("Content-Type", "application/json")
-	if !ok {
+	if refused != "" {
+		body := unauthenticated(w.Header(), refused, "")
 		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = w.Write(googleError(http.StatusUnauthorized, "Request is missing required authentication credential."))
+		_, _ = w.Write(body)
 		return
 	}
 	_, _ = w.Write(mustJSON(map[string]any{"id": shortHash(u.Email), "email": u.Email, "verified_email": true}))
