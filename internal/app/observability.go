@@ -46,7 +46,7 @@ func setupObservability(ctx context.Context, env Env, log *slog.Logger, st *stor
 	o := &observability{tel: tel, metrics: telemetry.NewMetrics(), log: tel.Logger(log)}
 	o.observer = telemetry.NewObserver(tel, o.metrics)
 	o.metrics.WatchAccounts(sched.States, pools.Current, time.Second)
-	if tel.Enabled() {
+	if tel.Enabled() && st.Client != nil {
 		err := redisotel.InstrumentTracing(st.Client,
 			redisotel.WithTracerProvider(tel.ChildTracerProvider()),
 			redisotel.WithDBStatement(false), redisotel.WithCallerEnabled(false), redisotel.WithDialFilter(true),
@@ -59,11 +59,16 @@ func setupObservability(ctx context.Context, env Env, log *slog.Logger, st *stor
 	}
 	if maxLen > 0 {
 		host, _ := os.Hostname()
-		o.reqlog = monitor.New(st.Client, monitor.Options{
-			MaxLen: maxLen, Replica: host, Log: o.log, Namespace: namespace, Pipelined: st.Embedded(),
+		lo := monitor.Options{
+			MaxLen: maxLen, Replica: host, Log: o.log, Namespace: namespace,
 			OnDrop:  o.metrics.RequestLogDropped,
 			OnError: func(error) { o.metrics.RedisError(telemetry.RedisOpRequestLog) },
-		})
+		}
+		if st.Embedded() {
+			o.reqlog = monitor.NewEmbedded(nil, lo) // in this process's memory, capped alike
+		} else {
+			o.reqlog = monitor.New(st.Client, lo)
+		}
 	}
 	return o, nil
 }

@@ -1,11 +1,12 @@
 // Package monitor is the request log: one record per client request, written
-// by every replica into one capped Redis stream on the shared store, and read
-// back by the admin API (list with filters, one record, NDJSON export).
+// by every replica into one capped Redis stream on the shared store (or,
+// without one, into a capped ring in the process's memory: NewEmbedded), and
+// read back by the admin API (list with filters, one record, NDJSON export).
 //
-// Writes never cost the request path a Redis round trip: records go into a
-// bounded queue that one background writer drains in pipelined batches; a
-// full queue drops the record and counts it. Request and response bodies are
-// never stored.
+// Writes never cost the request path a store round trip: records go into a
+// bounded queue that one background writer drains in batches (one script
+// call each on Redis); a full queue drops the record and counts it. Request
+// and response bodies are stored only when capture is on.
 package monitor
 
 import (

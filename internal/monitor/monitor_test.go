@@ -18,7 +18,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchyard-gw/switchyard/internal/monitor"
-	"github.com/switchyard-gw/switchyard/internal/store"
 	"github.com/switchyard-gw/switchyard/internal/store/storetest"
 )
 
@@ -40,6 +39,33 @@ func entry(i int) *monitor.Entry {
 	return e
 }
 
+// logOn opens a request log on the backend: the shared Redis, or the
+// embedded store (one MemStream per test, shared by its logs as replicas
+// share a Redis).
+func logOn(b storetest.Backend, o monitor.Options) *monitor.Log {
+	if b.Embedded != nil {
+		return monitor.NewEmbedded(memOf(b), o)
+	}
+	return monitor.New(b.Client, o)
+}
+
+func memOf(b storetest.Backend) *monitor.MemStream {
+	return b.Embedded.Store(func(func() time.Time) any { return monitor.NewMemStream() }).(*monitor.MemStream)
+}
+
+// streamLen is the number of records the backend holds under key.
+func streamLen(t *testing.T, b storetest.Backend, key string) int64 {
+	t.Helper()
+	if b.Embedded != nil {
+		return int64(memOf(b).Len())
+	}
+	n, err := b.Client.XLen(context.Background(), key).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func closeLog(t *testing.T, l *monitor.Log) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -50,10 +76,10 @@ func closeLog(t *testing.T, l *monitor.Log) {
 }
 
 func TestWriteListGetExport(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		var dropped atomic.Int64
-		w := monitor.New(b.Client, monitor.Options{Replica: "r1", OnDrop: func(n int) { dropped.Add(int64(n)) }})
+		w := logOn(b, monitor.Options{Replica: "r1", OnDrop: func(n int) { dropped.Add(int64(n)) }})
 		for i := 1; i <= 30; i++ {
 			w.Add(entry(i))
 		}
@@ -62,7 +88,7 @@ func TestWriteListGetExport(t *testing.T) {
 			t.Fatalf("%d records dropped", dropped.Load())
 		}
 		// Another replica's log on the same store reads them.
-		r := monitor.New(b.Client, monitor.Options{})
+		r := logOn(b, monitor.Options{})
 		defer closeLog(t, r)
 
 		all, err := r.List(ctx, monitor.Filter{})
@@ -113,8 +139,8 @@ func TestWriteListGetExport(t *testing.T) {
 }
 
 func TestStreamIsCapped(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
-		w := monitor.New(b.Client, monitor.Options{Key: "{sy}:reqlog-cap", MaxLen: 50, Batch: 64})
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
+		w := logOn(b, monitor.Options{Key: "{sy}:reqlog-cap", MaxLen: 50, Batch: 64})
 		for i := 0; i < 1200; i++ {
 			w.Add(entry(i))
 			if i%200 == 0 {
@@ -122,68 +148,104 @@ func TestStreamIsCapped(t *testing.T) {
 			}
 		}
 		closeLog(t, w)
-		n, err := b.Client.XLen(context.Background(), "{sy}:reqlog-cap").Result()
-		if err != nil {
+		n := streamLen(t, b, "{sy}:reqlog-cap")
+		// MAXLEN ~ trims whole macro nodes (100 entries by default) on Redis;
+		// the embedded store keeps exactly the cap.
+		if n < 50 || n > 250 || b.Embedded != nil && n != 50 {
+			t.Errorf("stream holds %d records; want about 50", n)
+		}
+		// What is kept is the newest, in order.
+		r := logOn(b, monitor.Options{Key: "{sy}:reqlog-cap", MaxLen: 50})
+		defer closeLog(t, r)
+		got, err := r.List(context.Background(), monitor.Filter{Limit: 3})
+		if err != nil || len(got) != 3 || got[0].RequestID != "req_1199" || got[2].RequestID != "req_1197" {
+			t.Fatalf("newest records %+v, %v", got, err)
+		}
+		oldest := ""
+		if err := r.Export(context.Background(), func(raw []byte) error {
+			if oldest == "" {
+				var e monitor.Entry
+				_ = json.Unmarshal(raw, &e)
+				oldest = e.RequestID
+			}
+			return nil
+		}); err != nil {
 			t.Fatal(err)
 		}
-		// MAXLEN ~ trims whole macro nodes (100 entries by default) on Redis.
-		if n < 50 || n > 250 {
-			t.Errorf("stream holds %d records; want about 50", n)
+		if b.Embedded != nil && oldest != "req_1150" {
+			t.Errorf("oldest record kept %q; want req_1150", oldest)
 		}
 	})
 }
 
-// The embedded store is reached through in-memory pipes: a batch of
-// hundreds of records (a busy replica's, or the queue after a slow write) is
-// written whole, not stuck until the write times out and then dropped; as a
-// script call per batch, or as a pipeline per batch (Pipelined, as the
-// gateway writes to its embedded store).
-func TestEmbeddedStoreTakesWholeBatches(t *testing.T) {
-	for _, pipelined := range []bool{false, true} {
-		t.Run(fmt.Sprintf("pipelined=%t", pipelined), func(t *testing.T) {
-			st, err := store.OpenEmbedded()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			var dropped, writes atomic.Int64
-			st.Client.AddHook(countHook{&writes})
-			l := monitor.New(st.Client, monitor.Options{Key: "{sy}:reqlog-pipe", Timeout: time.Second, MaxLen: 10000,
-				Pipelined: pipelined, OnDrop: func(n int) { dropped.Add(int64(n)) }})
-			for i := 0; i < 600; i++ {
-				l.Add(entry(i))
-			}
-			closeLog(t, l)
-			n, err := st.Client.XLen(context.Background(), "{sy}:reqlog-pipe").Result()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n != 600 || dropped.Load() != 0 {
-				t.Errorf("stream holds %d records, %d dropped; want 600, none", n, dropped.Load())
-			}
-			// 600 records in batches of at most 256: a handful of calls, or
-			// one command per record and a trim per batch.
-			if w := writes.Load(); !pipelined && w > 10 || pipelined && w > 600+20 {
-				t.Errorf("%d store commands for 600 records", w)
-			}
-		})
-	}
+// A batch of hundreds of records (a busy replica's, or the queue after a
+// slow write) is written whole, in a handful of store calls on Redis (one
+// script call per batch).
+func TestWholeBatches(t *testing.T) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
+		var dropped, writes atomic.Int64
+		if b.Client != nil {
+			b.Client.AddHook(countHook{&writes})
+		}
+		l := logOn(b, monitor.Options{Key: "{sy}:reqlog-batch", Timeout: time.Second, MaxLen: 10000,
+			OnDrop: func(n int) { dropped.Add(int64(n)) }})
+		for i := 0; i < 600; i++ {
+			l.Add(entry(i))
+		}
+		closeLog(t, l)
+		if n := streamLen(t, b, "{sy}:reqlog-batch"); n != 600 || dropped.Load() != 0 {
+			t.Errorf("stream holds %d records, %d dropped; want 600, none", n, dropped.Load())
+		}
+		// 600 records in batches of at most 256 (the script loads once more
+		// after NOSCRIPT).
+		if w := writes.Load(); w > 10 {
+			t.Errorf("%d store commands for 600 records", w)
+		}
+	})
 }
 
-// countHook counts the commands sent (a pipeline counts each).
-type countHook struct{ n *atomic.Int64 }
-
-func (h countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.n.Add(1)
-		return next(ctx, cmd)
+// The embedded stream pages through more records than one page, both ways,
+// and while records are being added.
+func TestMemStreamPages(t *testing.T) {
+	ctx := context.Background()
+	m := monitor.NewMemStream()
+	var recs [][]byte
+	for i := range 1234 {
+		recs = append(recs, []byte(fmt.Sprintf("%d", i)))
 	}
-}
-func (h countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.n.Add(int64(len(cmds)))
-		return next(ctx, cmds)
+	if err := m.Append(ctx, 1000, recs); err != nil {
+		t.Fatal(err)
+	}
+	var fwd, rev []string
+	if err := m.Scan(ctx, false, func(raw []byte) (bool, error) { fwd = append(fwd, string(raw)); return true, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Scan(ctx, true, func(raw []byte) (bool, error) {
+		rev = append(rev, string(raw))
+		if len(rev) == 400 {
+			_ = m.Append(ctx, 1000, [][]byte{[]byte("new")}) // trims the oldest while reading
+		}
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(fwd) != 1000 || fwd[0] != "234" || fwd[999] != "1233" {
+		t.Fatalf("forward: %d records, %q..%q", len(fwd), fwd[0], fwd[len(fwd)-1])
+	}
+	if len(rev) != 999 || rev[0] != "1233" || rev[998] != "235" {
+		t.Fatalf("reverse: %d records, %q..%q", len(rev), rev[0], rev[len(rev)-1])
+	}
+	if trimmed, _ := m.Trimmed(ctx, 1000); !trimmed {
+		t.Fatal("a stream that dropped records says it is untrimmed")
+	}
+	// A lower cap keeps the newest.
+	if err := m.Append(ctx, 10, nil); err != nil || m.Len() != 10 {
+		t.Fatalf("after lowering the cap: %d records, %v", m.Len(), err)
+	}
+	fwd = fwd[:0]
+	_ = m.Scan(ctx, false, func(raw []byte) (bool, error) { fwd = append(fwd, string(raw)); return true, nil })
+	if fwd[9] != "new" || fwd[0] != "1225" {
+		t.Fatalf("after lowering the cap: %v", fwd)
 	}
 }
 
@@ -280,5 +342,22 @@ func TestHandler(t *testing.T) {
 		if lines != 14 {
 			t.Errorf("export: %d lines; want 14", lines)
 		}
+	}
+}
+
+// countHook counts the commands sent (a pipeline counts each).
+type countHook struct{ n *atomic.Int64 }
+
+func (h countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (h countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		h.n.Add(int64(len(cmds)))
+		return next(ctx, cmds)
 	}
 }

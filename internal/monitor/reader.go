@@ -7,15 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // ErrNotFound is returned by Get when no record has the request id.
 var ErrNotFound = errors.New("no request with this id in the request log")
-
-// page is how many stream entries one read fetches.
-const page = 500
 
 // List returns the newest records first that pass the filter.
 func (l *Log) List(ctx context.Context, f Filter) ([]Entry, error) {
@@ -78,47 +73,27 @@ func (l *Log) Export(ctx context.Context, fn func(raw []byte) error) error {
 	})
 }
 
-// scan walks the stream page by page, newest first when reverse, calling fn
-// with each record until fn says stop or the stream ends.
+// scan walks the stream, newest first when reverse, calling fn with each
+// record until fn says stop or the stream ends.
 func (l *Log) scan(ctx context.Context, reverse bool, fn func(raw []byte) (bool, error)) error {
-	lo, hi := "-", "+"
-	for {
-		var (
-			msgs []redis.XMessage
-			err  error
-		)
-		if reverse {
-			msgs, err = l.rdb.XRevRangeN(ctx, l.o.Key, hi, lo, page).Result()
-		} else {
-			msgs, err = l.rdb.XRangeN(ctx, l.o.Key, lo, hi, page).Result()
-		}
+	err := l.s.Scan(ctx, reverse, func(raw []byte) (bool, error) {
+		more, err := fn(raw)
 		if err != nil {
-			return fmt.Errorf("read request log: %w", err)
+			return false, callerError{err}
 		}
-		for _, m := range msgs {
-			more, err := fn(rawValue(m))
-			if err != nil || !more {
-				return err
-			}
-		}
-		if len(msgs) < page {
-			return nil
-		}
-		last := "(" + msgs[len(msgs)-1].ID
-		if reverse {
-			hi = last
-		} else {
-			lo = last
-		}
+		return more, nil
+	})
+	var ce callerError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ce):
+		return ce.err
 	}
+	return fmt.Errorf("read request log: %w", err)
 }
 
-func rawValue(m redis.XMessage) []byte {
-	switch v := m.Values[field].(type) {
-	case string:
-		return []byte(v)
-	case []byte:
-		return v
-	}
-	return nil
-}
+// callerError carries fn's own error through Stream.Scan unwrapped.
+type callerError struct{ err error }
+
+func (e callerError) Error() string { return e.err.Error() }

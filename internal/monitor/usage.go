@@ -136,11 +136,10 @@ func (l *Log) Usage(ctx context.Context, groupBy string, since, now time.Time) (
 	return u, nil
 }
 
-// untrimmed reports whether the stream is shorter than its cap, so that no
-// record has been trimmed away yet (XADD MAXLEN ~ trims only beyond the cap).
+// untrimmed reports whether no record has been trimmed from the stream yet.
 func (l *Log) untrimmed(ctx context.Context) bool {
-	n, err := l.rdb.XLen(ctx, l.o.Key).Result()
-	return err == nil && n < l.o.MaxLen
+	trimmed, err := l.s.Trimmed(ctx, l.o.MaxLen)
+	return err == nil && !trimmed
 }
 
 // groupOf names the group of a record.

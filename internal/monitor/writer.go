@@ -2,7 +2,6 @@ package monitor
 
 import (
 	"context"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -14,19 +13,10 @@ import (
 	sykeys "github.com/switchyard-gw/switchyard/internal/keyspace"
 )
 
-// field is the stream entry's only field: the record as JSON.
-const field = "r"
-
-//go:embed append.lua
-var appendSrc string
-
-// appendScript appends one batch of records in one call (append.lua).
-var appendScript = redis.NewScript(appendSrc)
-
 // Options tune the request log.
 type Options struct {
-	Key     string        // stream key; when empty "reqlog" under Namespace's hash tag
-	MaxLen  int64         // approximate cap of the stream (XADD MAXLEN ~); default 10000
+	Key     string        // Redis stream key; when empty "reqlog" under Namespace's hash tag
+	MaxLen  int64         // cap of the stream (on Redis approximate: XADD MAXLEN ~); default 10000
 	Queue   int           // records waiting for the writer; default 4096
 	Batch   int           // records per write (one script call); default 256
 	Timeout time.Duration // bound on one batch write; default 2s
@@ -45,15 +35,11 @@ type Options struct {
 	// Namespace is the scheduler's: the stream carries its hash tag, so the
 	// whole shared state lives in one Redis Cluster slot.
 	Namespace string
-	// Pipelined writes a batch as a pipeline of XADDs instead of one script
-	// call: for the embedded store, whose scripts each build an interpreter
-	// (a round trip there is a function call).
-	Pipelined bool
 }
 
 func (o *Options) defaults() {
 	if o.Key == "" {
-		o.Key = sykeys.New(o.Namespace).Key("reqlog")
+		o.Key = sykeys.New(o.Namespace).RequestLog()
 	}
 	if o.MaxLen <= 0 {
 		o.MaxLen = 10000
@@ -84,7 +70,7 @@ func (o *Options) defaults() {
 // Log is the request log of one replica: the writer of its records and a
 // reader of every replica's.
 type Log struct {
-	rdb      redis.UniversalClient
+	s        Stream
 	o        Options
 	queue    chan *Entry
 	stop     chan struct{}
@@ -92,11 +78,27 @@ type Log struct {
 	stopOnce sync.Once
 }
 
-// New opens the request log on the shared store client and starts its
-// writer; Close stops it.
+// New opens the request log on the shared Redis and starts its writer;
+// Close stops it.
 func New(rdb redis.UniversalClient, o Options) *Log {
 	o.defaults()
-	l := &Log{rdb: rdb, o: o, queue: make(chan *Entry, o.Queue), stop: make(chan struct{}), done: make(chan struct{})}
+	return NewOn(redisStream{rdb: rdb, key: o.Key}, o)
+}
+
+// NewEmbedded opens the request log in this process's memory (no shared
+// store); m nil makes a MemStream of its own.
+func NewEmbedded(m *MemStream, o Options) *Log {
+	if m == nil {
+		m = NewMemStream()
+	}
+	return NewOn(m, o)
+}
+
+// NewOn opens the request log on a stream and starts its writer; Close
+// stops it.
+func NewOn(s Stream, o Options) *Log {
+	o.defaults()
+	l := &Log{s: s, o: o, queue: make(chan *Entry, o.Queue), stop: make(chan struct{}), done: make(chan struct{})}
 	go l.write()
 	return l
 }
@@ -189,22 +191,21 @@ func (l *Log) drain(batch []*Entry, failing *bool) {
 func (l *Log) flush(batch []*Entry, failing *bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), l.o.Timeout)
 	defer cancel()
-	args := make([]any, 2, 2+len(batch))
-	args[0], args[1] = l.o.MaxLen, field
+	recs := make([][]byte, 0, len(batch))
 	for _, e := range batch {
 		e.trim()
 		b, err := json.Marshal(e)
 		if err != nil {
 			continue
 		}
-		args = append(args, b)
+		recs = append(recs, b)
 	}
 	clear(batch) // let the records go
-	n := len(args) - 2
+	n := len(recs)
 	if n == 0 {
 		return
 	}
-	if err := l.append(ctx, args); err != nil {
+	if err := l.s.Append(ctx, l.o.MaxLen, recs); err != nil {
 		l.o.OnError(err)
 		l.o.OnDrop(n)
 		if !*failing {
@@ -217,19 +218,4 @@ func (l *Log) flush(batch []*Entry, failing *bool) {
 		*failing = false
 		l.o.Log.Info("request log writes recovered")
 	}
-}
-
-// append writes one batch: args are append.lua's ARGV.
-func (l *Log) append(ctx context.Context, args []any) error {
-	if !l.o.Pipelined {
-		return appendScript.Run(ctx, l.rdb, []string{l.o.Key}, args...).Err()
-	}
-	_, err := l.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, rec := range args[2:] {
-			p.XAdd(ctx, &redis.XAddArgs{Stream: l.o.Key, Values: []any{field, rec}})
-		}
-		p.XTrimMaxLenApprox(ctx, l.o.Key, l.o.MaxLen, 0)
-		return nil
-	})
-	return err
 }
