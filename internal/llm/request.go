@@ -25,6 +25,11 @@ type Request struct {
 	Stream      bool
 	// User is an opaque end-user id (OpenAI user, Anthropic metadata.user_id).
 	User string
+	// Omitted names the tools the client offered that have no canonical form
+	// (provider-hosted tools such as the Responses API's web_search), which
+	// the decoder left out; the gateway tells the client which they were.
+	// (omitempty: dumps of requests that omit nothing stay as they were.)
+	Omitted []string `json:",omitempty"`
 }
 
 // Role of a message.

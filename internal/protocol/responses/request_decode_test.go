@@ -118,10 +118,11 @@ func TestDecodeRequestShapes(t *testing.T) {
 		t.Fatalf("required/xhigh: %+v %+v", r.ToolChoice, r.Thinking)
 	}
 
-	// Only built-in tools: nothing to force, the choice is left open.
-	r = mustDecode(t, `{"model":"m","input":"x","tools":[{"type":"web_search"}],"tool_choice":"required"}`)
-	if len(r.Tools) != 0 || r.ToolChoice != nil {
-		t.Fatalf("built-in only: %+v %+v", r.Tools, r.ToolChoice)
+	// Only built-in tools and an open choice: the tools are left out, and
+	// named in Omitted (TestDecodeOmittedBuiltinTools has the rest).
+	r = mustDecode(t, `{"model":"m","input":"x","tools":[{"type":"web_search"}],"tool_choice":"auto"}`)
+	if len(r.Tools) != 0 || r.ToolChoice != nil || strings.Join(r.Omitted, ",") != "web_search" {
+		t.Fatalf("built-in only: %+v %+v %v", r.Tools, r.ToolChoice, r.Omitted)
 	}
 
 	// Bad or empty arguments become {}; a result for an unknown call keeps an

@@ -22,8 +22,8 @@ func (d *decoder) toolChoice(root gjson.Result) *llm.Error {
 		}
 		tc = &llm.ToolChoice{Mode: mode}
 	case v.IsObject():
-		switch v.Get("type").Str {
-		case "function", "custom":
+		switch typ := v.Get("type").Str; {
+		case typ == "function", typ == "custom":
 			name := v.Get("name").Str
 			if name == "" {
 				name = v.Get("function.name").Str
@@ -32,20 +32,50 @@ func (d *decoder) toolChoice(root gjson.Result) *llm.Error {
 				return invalid("tool_choice.name is required")
 			}
 			tc = &llm.ToolChoice{Mode: llm.ToolName, Name: qualified(v.Get("namespace").Str, name)}
-		case "allowed_tools":
-			if mode, ok := choiceModes[v.Get("mode").Str]; ok {
+		case typ == "allowed_tools":
+			mode, ok := choiceModes[v.Get("mode").Str]
+			if ok && mode == llm.ToolAny && onlyBuiltins(v.Get("tools")) {
+				return requiresOmitted("tool_choice.tools")
+			}
+			if ok {
 				tc = &llm.ToolChoice{Mode: mode}
 			}
+		case builtinTool(typ):
+			// Forcing a built-in tool: the provider cannot run it.
+			return invalid("tool_choice requires the built-in tool %q, which cannot be offered to this model's provider "+
+				"(only OpenAI accounts run it)", typ)
 		}
-		// Forcing a built-in tool: those are skipped, leave the choice open.
 	default:
 		return invalid("tool_choice must be a string or an object")
+	}
+	if tc != nil && tc.Mode == llm.ToolAny && len(d.req.Tools) == 0 && len(d.req.Omitted) > 0 {
+		return requiresOmitted("tools")
 	}
 	if tc != nil && tc.Mode != llm.ToolNone && len(d.req.Tools) == 0 {
 		tc = nil // no function tool left to call
 	}
 	d.req.ToolChoice = tc
 	return nil
+}
+
+// requiresOmitted refuses a tool choice of "required" whose only tools (in
+// where) are built-in tools the provider cannot run.
+func requiresOmitted(where string) *llm.Error {
+	return invalid("tool_choice is required but %s holds only built-in tools, which cannot be offered to this model's provider "+
+		"(only OpenAI accounts run them)", where)
+}
+
+// onlyBuiltins reports whether a tool list is non-empty and holds only
+// built-in tools.
+func onlyBuiltins(list gjson.Result) bool {
+	n := 0
+	all := true
+	list.ForEach(func(_, t gjson.Result) bool {
+		n++
+		all = builtinTool(t.Get("type").Str)
+		return all
+	})
+	return n > 0 && all
 }
 
 var choiceModes = map[string]llm.ToolChoiceMode{"auto": llm.ToolAuto, "none": llm.ToolNone, "required": llm.ToolAny}

@@ -2,6 +2,7 @@ package responses
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,8 +17,12 @@ import (
 // namespace + llm.NamespaceSep + name, which the stream encoder splits back
 // into name and namespace for the client. Built-in tools (web search, file
 // search, shell ...) are hosted by OpenAI and have no canonical form: they are
-// not offered to providers of another protocol. Any other tool type is
-// refused, so that no tool is dropped silently.
+// not offered to providers of another protocol, and never silently: their
+// types are listed in llm.Request.Omitted (the client is told in a response
+// header), and a tool choice that requires one of them is refused (see
+// toolChoice). Codex offers web_search on every request, so refusing the
+// request instead would refuse Codex on every other provider. Any other tool
+// type, and a built-in tool inside a namespace, is refused.
 
 // builtinTool reports whether typ is one of OpenAI's hosted tools (or a
 // dated variant of one, such as web_search_preview_2025_03_11).
@@ -83,6 +88,7 @@ func (d *decoder) tool(t gjson.Result, where, ns string) *llm.Error {
 	case typ == "namespace" && ns == "":
 		return d.namespaceTool(t, where)
 	case builtinTool(typ) && ns == "":
+		d.omit(typ)
 		return nil
 	}
 	if ns != "" {
@@ -108,6 +114,13 @@ func (d *decoder) namespaceTool(t gjson.Result, where string) *llm.Error {
 		return err == nil
 	})
 	return err
+}
+
+// omit records a built-in tool type left out, once.
+func (d *decoder) omit(typ string) {
+	if !slices.Contains(d.req.Omitted, typ) {
+		d.req.Omitted = append(d.req.Omitted, typ)
+	}
 }
 
 // qualified is the provider-side name of tool name in namespace ns.
