@@ -130,6 +130,54 @@ func TestCodeAssistServesEveryClientProtocol(t *testing.T) {
 		if err := stream.Err(); err != nil || !done || !strings.Contains(text.String(), "fake gemini") {
 			t.Fatalf("stream: %v done=%v %q", err, done, text.String())
 		}
+		checkCodeAssistCall(t, fake, true)
+
+		// Tool loop: the call streamed, the result sent back as a
+		// function_call_output item.
+		tool := responses.ToolParamOfFunction("get_weather", weatherSchema, false)
+		input := responses.ResponseInputParam{responses.ResponseInputItemParamOfMessage("What is the weather in Paris?", responses.EasyInputMessageRoleUser)}
+		ts := c.Responses.NewStreaming(ctx, responses.ResponseNewParams{Model: model, Tools: []responses.ToolUnionParam{tool},
+			Input: responses.ResponseNewParamsInputUnion{OfInputItemList: input}})
+		var completed *responses.Response
+		for ts.Next() {
+			if ev := ts.Current(); ev.Type == "response.completed" {
+				r := ev.Response
+				completed = &r
+			}
+		}
+		if err := ts.Err(); err != nil || completed == nil {
+			t.Fatalf("tool stream: %v (completed: %v)", err, completed != nil)
+		}
+		var fc *responses.ResponseOutputItemUnion
+		for i := range completed.Output {
+			if completed.Output[i].Type == "function_call" {
+				fc = &completed.Output[i]
+			}
+		}
+		if fc == nil || fc.Name != "get_weather" || fc.CallID == "" || !gjson.Valid(fc.Arguments.OfString) {
+			t.Fatalf("function call output %+v", completed.Output)
+		}
+		if up := checkCodeAssistCall(t, fake, true); gjson.GetBytes(up.Body, "request.tools.0.functionDeclarations.0.name").Str != "get_weather" {
+			t.Errorf("tool declaration not in the envelope: %s", up.Body)
+		}
+		out := responses.ResponseInputItemParamOfFunctionCallOutput("sunny, 21C")
+		out.OfFunctionCallOutput.CallID = openai.String(fc.CallID)
+		input = append(input, responses.ResponseInputItemParamOfFunctionCall(fc.Arguments.OfString, fc.CallID, fc.Name), out)
+		final, err := c.Responses.New(ctx, responses.ResponseNewParams{Model: model, Tools: []responses.ToolUnionParam{tool},
+			Input: responses.ResponseNewParamsInputUnion{OfInputItemList: input}})
+		if err != nil {
+			t.Fatalf("tool result: %v", err)
+		}
+		if txt := final.OutputText(); !strings.Contains(txt, "Tool result received:") || !strings.Contains(txt, "sunny, 21C") || final.Status != "completed" {
+			t.Fatalf("final answer %q status %q", txt, final.Status)
+		}
+		up := checkCodeAssistCall(t, fake, false)
+		contents := gjson.GetBytes(up.Body, "request.contents").Array()
+		if n := len(contents); n != 3 || contents[1].Get("parts.0.functionCall.name").Str != "get_weather" ||
+			contents[2].Get("parts.0.functionResponse.name").Str != "get_weather" ||
+			!strings.Contains(contents[2].Get("parts.0.functionResponse.response").Raw, "sunny, 21C") {
+			t.Errorf("tool turn not sent as a functionCall then a functionResponse: %s", up.Body)
+		}
 	})
 
 	t.Run("anthropic", func(t *testing.T) {
