@@ -25,9 +25,11 @@ type Scheduler interface {
 	Acquire(ctx context.Context, q schedule.Query) (schedule.Lease, error)
 	Report(ctx context.Context, o schedule.Outcome) (time.Time, error)
 	NoteSuccess(account, group string)
-	// ReleaseKey ends an admitted request of a client key (tokens debited,
-	// in-flight lease given back), off the request path.
-	ReleaseKey(name, lease string, tokens int64)
+	// ReleaseKey ends an admitted request of a client key, off the request
+	// path: the tokens its answer used (0 when unknown) reconcile what its
+	// admission reserved (the admitting Lease.Reserved), and the in-flight
+	// lease is given back.
+	ReleaseKey(name, lease string, tokens int64, reserved schedule.KeyReservation)
 }
 
 // Sender sends one attempt upstream.
@@ -217,11 +219,12 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 	ls := newLegs(req, rt.Mapped, cl)
 
 	adm := d.admission(req)
-	lease := adm.Lease // pick clears adm once the request is admitted
+	keyLease := adm.Lease // pick clears adm once the request is admitted
+	var reserved schedule.KeyReservation
 	if adm.Name != "" {
 		defer func() {
 			if adm.Name == "" { // admitted: the selection cleared the request
-				d.Sched.ReleaseKey(req.KeyName, lease, res.Answer.Usage.InputTokens+res.Answer.Usage.OutputTokens)
+				d.Sched.ReleaseKey(req.KeyName, keyLease, res.Answer.Usage.InputTokens+res.Answer.Usage.OutputTokens, reserved)
 			}
 		}()
 	}
@@ -237,6 +240,9 @@ func (d *Dispatcher) Serve(ctx context.Context, w http.ResponseWriter, req *Requ
 	for n := 0; n < d.Policy.MaxAttempts; n++ {
 		acct, lease, lerr := d.pick(ctx, req, rt, n, attempted, pinned, &waited, last, &adm)
 		pinned = nil
+		if lease.Reserved.Tokens > 0 {
+			reserved = lease.Reserved // the admitting selection's reservation
+		}
 		if lerr != nil {
 			if clientGone(ctx) {
 				res.Status, res.Error = 499, "client disconnected"
@@ -397,7 +403,8 @@ func (d *Dispatcher) pick(ctx context.Context, req *Request, rt *Route, n int, a
 			if a := rt.Account(l.Account); a != nil {
 				return a, l, nil
 			}
-			return nil, none, llm.Errorf(llm.KindServer, "selected account is not in the pool")
+			// The lease still goes back: it carries the admission's reservation.
+			return nil, l, llm.Errorf(llm.KindServer, "selected account is not in the pool")
 		case schedule.StatusWait:
 			w := l.Wait
 			if l.Decision != "sticky" {

@@ -80,7 +80,7 @@ func (s *fakeSched) NoteSuccess(acct, group string) {
 	s.successes = append(s.successes, acct+"|"+group)
 }
 
-func (s *fakeSched) ReleaseKey(name, lease string, tokens int64) {
+func (s *fakeSched) ReleaseKey(name, lease string, tokens int64, _ schedule.KeyReservation) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.released = append(s.released, fmt.Sprintf("%s|%s|%d", name, lease, tokens))

@@ -237,7 +237,8 @@ type diffRun struct {
 	scopes   []string
 	sessions []string
 	keys     []string
-	leases   map[string][]string // client key -> leases in flight
+	leases   map[string][]string         // client key -> leases in flight
+	reserved map[string][]KeyReservation // client key -> reservations of admitted requests
 	nLease   int
 	counts   map[string]int
 }
@@ -251,6 +252,7 @@ func newDiffRun(seed int64, rdb redis.UniversalClient, tap *timeTap) *diffRun {
 		sessions: []string{"", "", "s1", "s2", "s3"},
 		keys:     []string{"", "", "ka", "kb"},
 		leases:   map[string][]string{},
+		reserved: map[string][]KeyReservation{},
 		counts:   map[string]int{},
 	}
 	mk := func(ids ...string) *Candidates {
@@ -333,17 +335,25 @@ func (d *diffRun) selectOp(rep int) diffOp {
 	if name := d.pick(d.keys); name != "" {
 		d.nLease++
 		q.Key = KeyAdmission{Name: name, Lease: fmt.Sprintf("L%d", d.nLease), TTL: (3*diffSlot + diffSlot/2) * time.Millisecond,
-			Limits: KeyLimits{RPM: d.limit(0, 0, 60, 600), TPM: d.limit(0, 0, 8000, 40000), MaxInFlight: d.limit(0, 0, 1, 3), DailyTokens: d.limit(0, 0, 30000)}}
+			Limits:  KeyLimits{RPM: d.limit(0, 0, 60, 600), TPM: d.limit(0, 0, 8000, 40000), MaxInFlight: d.limit(0, 0, 1, 3), DailyTokens: d.limit(0, 0, 30000)},
+			Reserve: d.limit(0, 0, 40, 900, 6000)}
 	}
+	var got Lease // the lease the redis-server answered (run first)
 	return diffOp{kind: "select", replica: rep, desc: fmt.Sprintf("Acquire(%+v set %v)", q, c.Tiers),
 		run: func(ctx context.Context, s *Scheduler) (string, error) {
 			l, err := s.Acquire(ctx, q)
-			return fmt.Sprintf("%s acct=%q decision=%q wait=%v streak=%d reason=%q limit=%+v",
-				l.Status, l.Account, l.Decision, l.Wait, l.Streak, l.Reason, l.KeyLimit), err
+			if got.Status == "" {
+				got = l
+			}
+			return fmt.Sprintf("%s acct=%q decision=%q wait=%v streak=%d reason=%q limit=%+v reserved=%+v",
+				l.Status, l.Account, l.Decision, l.Wait, l.Streak, l.Reason, l.KeyLimit, l.Reserved), err
 		},
 		after: func(res string) {
 			if q.Key.Name != "" && q.Key.Limits.MaxInFlight > 0 && strings.HasPrefix(res, "ok ") {
 				d.leases[q.Key.Name] = append(d.leases[q.Key.Name], q.Key.Lease)
+			}
+			if got.Reserved.Tokens > 0 {
+				d.reserved[q.Key.Name] = append(d.reserved[q.Key.Name], got.Reserved)
 			}
 		}}
 }
@@ -363,8 +373,8 @@ func (d *diffRun) reportOp(rep int) diffOp {
 		o.Base, o.Cap, o.Tolerate = d.ms(150), d.ms(900), d.r.Intn(2)
 	}
 	if d.r.Intn(4) == 0 {
-		o.QuotaKnown, o.Quota = true, float64(d.r.Intn(11))/10
-		o.QuotaReset = time.UnixMilli(time.Now().UnixMilli() + int64(d.r.Intn(900)) - 200)
+		o.QuotaKnown, o.Quota = true, float64(d.r.Intn(21))/20
+		o.QuotaReset = time.UnixMilli(time.Now().UnixMilli() + int64(d.r.Intn(2400)) - 200)
 	}
 	return diffOp{kind: "report", replica: rep, desc: fmt.Sprintf("Report(%+v)", o),
 		run: func(ctx context.Context, s *Scheduler) (string, error) {
@@ -389,9 +399,17 @@ func (d *diffRun) debitOp(rep int) diffOp {
 		d.leases[name] = append(ls[:i], ls[i+1:]...)
 	}
 	tokens := int64(d.r.Intn(3) * d.r.Intn(700))
-	return diffOp{kind: "debit", replica: rep, desc: fmt.Sprintf("ReleaseKey(%s, %q, %d)", name, lease, tokens),
+	// The reservation of an admitted request (its minute may be over by now),
+	// or none: a request admitted without one, or a debit after an outage.
+	var res KeyReservation
+	if rs := d.reserved[name]; len(rs) > 0 && d.r.Intn(5) != 0 {
+		i := d.r.Intn(len(rs))
+		res = rs[i]
+		d.reserved[name] = append(rs[:i], rs[i+1:]...)
+	}
+	return diffOp{kind: "debit", replica: rep, desc: fmt.Sprintf("ReleaseKey(%s, %q, %d, %+v)", name, lease, tokens, res),
 		run: func(ctx context.Context, s *Scheduler) (string, error) {
-			s.ReleaseKey(name, lease, tokens)
+			s.ReleaseKey(name, lease, tokens, res)
 			return "", s.FlushKeyDebits(ctx)
 		}}
 }
@@ -429,8 +447,8 @@ func (d *diffRun) adminOp(rep int) diffOp {
 		op.kind, op.desc = "clearcooldowns", fmt.Sprintf("ClearCooldowns(%q)", acct)
 		op.run = func(ctx context.Context, s *Scheduler) (string, error) { return "", s.ClearCooldowns(ctx, acct) }
 	case 6:
-		group, frac := d.pick(d.groups), float64(d.r.Intn(11))/10
-		reset := time.UnixMilli(time.Now().UnixMilli() + int64(d.r.Intn(900)) - 200)
+		group, frac := d.pick(d.groups), float64(d.r.Intn(21))/20
+		reset := time.UnixMilli(time.Now().UnixMilli() + int64(d.r.Intn(2400)) - 200)
 		op.kind, op.desc = "setquota", fmt.Sprintf("SetQuota(%s, %s, %v, %d)", acct, group, frac, reset.UnixMilli())
 		op.run = func(ctx context.Context, s *Scheduler) (string, error) {
 			return "", s.SetQuota(ctx, acct, group, frac, reset)
@@ -488,11 +506,11 @@ func formatStates(st map[string]*AccountState) string {
 func TestDifferentialDrawsEveryField(t *testing.T) {
 	drawn := map[string]string{
 		"Query":        "Group Scope SessionID Candidates Attempted Force Key Grace Waited Deadline RetryTried",
-		"KeyAdmission": "Name Limits Lease TTL",
+		"KeyAdmission": "Name Limits Lease TTL Reserve",
 		"KeyLimits":    "RPM TPM MaxInFlight DailyTokens",
 		"Outcome": "Account Group Scope SessionID Success Rebind CooldownScope Reason Hint Base Cap Tolerate ShortHint " +
 			"Quota QuotaKnown QuotaReset",
-		"Lease": "Status Account Decision Wait Streak Reason KeyLimit",
+		"Lease": "Status Account Decision Wait Streak Reason KeyLimit Reserved",
 	}
 	for _, v := range []any{Query{}, KeyAdmission{}, KeyLimits{}, Outcome{}, Lease{}} {
 		rt := reflect.TypeOf(v)

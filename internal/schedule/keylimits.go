@@ -18,11 +18,19 @@ var debitSrc string
 // KeyLimits bound one client key across every replica; zero means no limit.
 // They are checked in the selection script of a request's first attempt, so
 // a healthy request still costs one round trip.
+//
+// Token limits count reservations: the admission adds the request's
+// estimate (KeyAdmission.Reserve) to the minute's and the day's token counts
+// in the same atomic script, and admits only while those counts (tokens used
+// plus tokens reserved by requests in flight) are under the limit; when the
+// answer's usage is known, ReleaseKey reconciles the reservation with it.
+// So a burst of requests admitted at once cannot overshoot by more than the
+// one request that crosses the limit, whatever the number of replicas.
 type KeyLimits struct {
 	RPM         int64 // requests per minute
-	TPM         int64 // tokens per minute (debited when an answer's usage is known)
+	TPM         int64 // tokens per minute (reserved at admission, reconciled with usage)
 	MaxInFlight int64 // requests in flight
-	DailyTokens int64 // tokens per UTC day
+	DailyTokens int64 // tokens per UTC day (reserved at admission, reconciled with usage)
 }
 
 // KeyAdmission asks the selection to admit a request against its client
@@ -32,6 +40,29 @@ type KeyAdmission struct {
 	Limits KeyLimits
 	Lease  string        // in-flight member, unique per request
 	TTL    time.Duration // how long an unreleased lease counts (request deadline + margin)
+	// Reserve is the request's token estimate, reserved against the key's
+	// tokens per minute and per day at admission (0: nothing reserved). The
+	// admitted lease says where it was reserved (Lease.Reserved), for
+	// ReleaseKey.
+	Reserve int64
+}
+
+// KeyReservation is what an admission reserved: Tokens (KeyAdmission.Reserve)
+// in the minute and the UTC day of At. The zero value reserved nothing.
+type KeyReservation struct {
+	Tokens int64
+	At     int64 // the store's clock at the admission, ms since the epoch
+	// local: reserved on a Resilient's fallback store (during an outage).
+	local bool
+}
+
+// minuteDay returns the minute and day counters that hold the reservation,
+// -1 for both when it holds none.
+func (r KeyReservation) minuteDay() (int64, int64) {
+	if r.Tokens <= 0 || r.At <= 0 {
+		return -1, -1
+	}
+	return r.At / 60000, r.At / 86400000
 }
 
 // KeyLimitHit says which limit refused a request (StatusKeyLimit).
@@ -52,9 +83,13 @@ type KeyUsage struct {
 	LastUsed      time.Time // zero when never
 }
 
+// keyRelease is one debit.lua call: a lease to give back and the tokens of
+// requests whose reservations were made in one minute and day (-1: none):
+// delta = Σ(used − reserved), excess = Σ max(0, used − reserved).
 type keyRelease struct {
-	name, lease string
-	tokens      int64
+	name, lease   string
+	minute, day   int64
+	delta, excess int64
 }
 
 // keyDebits queues the ends of admitted requests; a background loop writes
@@ -64,14 +99,27 @@ type keyDebits struct {
 	pending []keyRelease
 }
 
-// ReleaseKey records the end of an admitted request: its tokens are debited
-// and its in-flight lease given back by the next flush (RunKeyDebits).
-func (s *Scheduler) ReleaseKey(name, lease string, tokens int64) {
+// ReleaseKey records the end of an admitted request: tokens is what its
+// answer used (0 when unknown: an error, a client gone), r what its admission
+// reserved (the admitting Lease.Reserved). The next flush (RunKeyDebits)
+// gives the in-flight lease back and reconciles: the counts of the minute and
+// day of the reservation get tokens − reserved while they are current (an
+// unused reservation is given back), a later minute or day only the excess
+// of tokens over the reservation. Pending releases therefore only correct
+// the counts: the reservation already counted the request while it ran.
+func (s *Scheduler) ReleaseKey(name, lease string, tokens int64, r KeyReservation) {
 	if name == "" {
 		return
 	}
+	tokens = max(tokens, 0)
+	minute, day := r.minuteDay()
+	delta := tokens
+	if minute >= 0 {
+		delta -= r.Tokens
+	}
 	s.debits.mu.Lock()
-	s.debits.pending = append(s.debits.pending, keyRelease{name: name, lease: lease, tokens: tokens})
+	s.debits.pending = append(s.debits.pending, keyRelease{name: name, lease: lease, minute: minute, day: day,
+		delta: delta, excess: max(delta, 0)})
 	s.debits.mu.Unlock()
 }
 
@@ -90,52 +138,65 @@ func (s *Scheduler) FlushKeyDebits(ctx context.Context) error {
 	return errors.Join(qerr, s.be.debitKeys(ctx, batch))
 }
 
-// mergeReleases folds the releases of one flush per key: the tokens of a
-// key are debited once, on its first lease (or alone when it has none), and
-// a release with neither tokens nor a lease is dropped. A busy key then costs
-// one script call per flush, not one per request.
+// mergeReleases folds the releases of one flush per key and reservation
+// minute and day: their tokens are reconciled once, on their first lease (or
+// alone when there is none), and the other leases are given back with no
+// tokens; a release with neither tokens nor a lease is dropped. A busy key
+// then costs one script call per flush (one per minute its requests were
+// admitted in), not one per request.
 func mergeReleases(batch []keyRelease) []keyRelease {
-	tokens := map[string]int64{}
-	var order []string
+	type bucket struct {
+		name        string
+		minute, day int64
+	}
+	sums := map[bucket]*keyRelease{}
+	var order []bucket
 	for _, r := range batch {
-		if _, seen := tokens[r.name]; !seen {
-			order = append(order, r.name)
+		b := bucket{r.name, r.minute, r.day}
+		sum, seen := sums[b]
+		if !seen {
+			sum = &keyRelease{name: r.name, minute: r.minute, day: r.day}
+			sums[b] = sum
+			order = append(order, b)
 		}
-		tokens[r.name] += r.tokens
+		sum.delta += r.delta
+		sum.excess += r.excess
 	}
 	out := batch[:0:0]
-	for _, name := range order {
-		t := tokens[name]
+	for _, b := range order {
+		sum := *sums[b]
 		for _, r := range batch {
-			if r.name == name && r.lease != "" {
-				out = append(out, keyRelease{name: name, lease: r.lease, tokens: t})
-				t = 0
+			if r.name == b.name && r.minute == b.minute && r.day == b.day && r.lease != "" {
+				sum.lease = r.lease
+				out = append(out, sum)
+				sum.delta, sum.excess = 0, 0
 			}
 		}
-		if t > 0 {
-			out = append(out, keyRelease{name: name, tokens: t})
+		if sum.lease == "" && (sum.delta != 0 || sum.excess != 0) {
+			out = append(out, sum)
 		}
 	}
 	return out
 }
 
+// debitArgs are debit.lua's ARGV for r.
+func debitArgs(r keyRelease) []any {
+	return []any{r.delta, r.lease, r.excess, r.minute, r.day}
+}
+
 // debitKeys runs debit.lua for each release, in one pipeline.
 func (s *redisStore) debitKeys(ctx context.Context, batch []keyRelease) error {
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	run := func(p redis.Pipeliner) error {
 		for _, r := range batch {
-			s.debit.Run(ctx, p, []string{s.keys.keyUsage(r.name), s.keys.keyInFlight(r.name)}, r.tokens, r.lease)
+			s.debit.Run(ctx, p, []string{s.keys.keyUsage(r.name), s.keys.keyInFlight(r.name)}, debitArgs(r)...)
 		}
 		return nil
-	})
+	}
+	_, err := s.rdb.Pipelined(ctx, run)
 	if err != nil && isNoScript(err) {
 		// A restarted Redis lost the script: load it, retry once.
 		if lerr := s.debit.Load(ctx, s.rdb).Err(); lerr == nil {
-			_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-				for _, r := range batch {
-					s.debit.Run(ctx, p, []string{s.keys.keyUsage(r.name), s.keys.keyInFlight(r.name)}, r.tokens, r.lease)
-				}
-				return nil
-			})
+			_, err = s.rdb.Pipelined(ctx, run)
 		}
 	}
 	return err

@@ -63,7 +63,7 @@ func TestKeyInFlightAndRelease(t *testing.T) {
 		if l := mustAcquire(t, s, admitQuery(c, "k1", lim, "r3")); l.Status != schedule.StatusKeyLimit || l.KeyLimit.Which != "in_flight" {
 			t.Fatalf("third in flight: %+v; want keylimit in_flight", l)
 		}
-		s.ReleaseKey("k1", "r1", 0)
+		s.ReleaseKey("k1", "r1", 0, schedule.KeyReservation{})
 		if err := s.FlushKeyDebits(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func TestKeyTokenBudgets(t *testing.T) {
 		if l := mustAcquire(t, s, admitQuery(c, "t", tpm, "")); l.Status != schedule.StatusOK {
 			t.Fatalf("%+v", l)
 		}
-		s.ReleaseKey("t", "", 1200)
+		s.ReleaseKey("t", "", 1200, schedule.KeyReservation{})
 		if err := s.FlushKeyDebits(ctx); err != nil {
 			t.Fatal(err)
 		}

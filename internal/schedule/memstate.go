@@ -63,7 +63,9 @@ func (b *memStore) report(_ context.Context, o Outcome) (time.Time, error) {
 	return time.Time{}, nil
 }
 
-// debitKeys is debit.lua for each release.
+// debitKeys is debit.lua for each release: the lease given back, the
+// reservation reconciled in its minute and day while current, else only the
+// excess counted.
 func (b *memStore) debitKeys(_ context.Context, batch []keyRelease) error {
 	m := b.m
 	m.mu.Lock()
@@ -79,7 +81,7 @@ func (b *memStore) debitKeys(_ context.Context, batch []keyRelease) error {
 				}
 			}
 		}
-		if r.tokens <= 0 {
+		if r.delta == 0 && r.excess == 0 {
 			continue
 		}
 		e := m.usageOf(r.name, now)
@@ -95,8 +97,17 @@ func (b *memStore) debitKeys(_ context.Context, batch []keyRelease) error {
 			e.dr, e.dt = 0, 0
 		}
 		e.m, e.d = minute, day
-		e.mt += r.tokens
-		e.dt += r.tokens
+		if r.minute == minute {
+			e.mt += r.delta
+		} else {
+			e.mt += r.excess
+		}
+		if r.day == day {
+			e.dt += r.delta
+		} else {
+			e.dt += r.excess
+		}
+		e.mt, e.dt = max(e.mt, 0), max(e.dt, 0)
 		e.end = now + 172800000
 	}
 	return nil

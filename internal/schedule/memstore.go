@@ -145,9 +145,10 @@ type selection struct {
 	now     int64
 	mode    string
 	gcool   map[string]int64
-	quota   map[string]quotaValue
+	quota   map[string]quotaValue // learned quota of the group (protection and bands)
 	qthr    float64
 	admit   bool
+	reserve int64      // tokens the admission reserves (select.lua ARGV[22])
 	usage   usageEntry // counts read at admission (m/d already rolled over)
 	fresh   bool
 	mif     int64
@@ -167,10 +168,7 @@ func (b *memStore) acquire(_ context.Context, q Query, successes string) (Lease,
 	m.clearSuccesses(successes)
 
 	s := selection{m: m, q: q, now: now, ttl: ms(b.opts.StickyTTL), window: ms(b.opts.Window),
-		gcool: m.coolG[q.Group], qthr: b.opts.QuotaProtection}
-	if s.qthr > 0 {
-		s.quota = m.quota[q.Group]
-	}
+		gcool: m.coolG[q.Group], quota: m.quota[q.Group], qthr: b.opts.QuotaProtection}
 	if q.Key.Name != "" {
 		if l, refused := s.admission(); refused {
 			return l, nil
@@ -217,7 +215,10 @@ func (b *memStore) acquire(_ context.Context, q Query, successes string) (Lease,
 			}
 		}
 	}
-	// 4. round robin over the eligible accounts of the best tier that has one
+	// 4. round robin over the eligible accounts of the best quota band of the
+	// best tier that has one: the first of band 0 from the counter on at
+	// once, else the first of the best band seen in the whole tier.
+	banded := len(s.quota) > 0
 	for t, ids := range c.Tiers {
 		n := int64(len(ids))
 		if n == 0 {
@@ -225,12 +226,25 @@ func (b *memStore) acquire(_ context.Context, q Query, successes string) (Lease,
 		}
 		key := rrKey{c.ID, t}
 		start := m.rr[key]
+		best, bestBand := int64(-1), 3
 		for i := int64(0); i < n; i++ {
 			idx := (start + i) % n
 			if ok, _ := s.eligible(ids[idx]); ok {
-				m.rr[key] = (idx + 1) % n
-				return s.chosen(ids[idx], "round_robin"), nil
+				b := 0
+				if banded {
+					b = s.band(ids[idx])
+				}
+				if b < bestBand {
+					best, bestBand = idx, b
+				}
+				if b == 0 {
+					break
+				}
 			}
+		}
+		if best >= 0 {
+			m.rr[key] = (best + 1) % n
+			return s.chosen(ids[best], "round_robin"), nil
 		}
 	}
 	// 5. every other account is out: after a transient failure, the accounts
@@ -355,6 +369,7 @@ func (s *selection) admission() (Lease, bool) {
 		}
 	}
 	s.admit, s.usage, s.mif = true, u, lim.MaxInFlight
+	s.reserve = max(k.Reserve, 0)
 	s.leaseMs = ms(k.TTL)
 	if k.TTL <= 0 {
 		s.leaseMs = ms(11 * time.Minute)
@@ -393,15 +408,41 @@ func (s *selection) coolingUntil(acct string) (int64, field) {
 	return a, field{acct, s.q.Group}
 }
 
+// quotaOf returns the account's learned remaining fraction for the group;
+// ok is false when it is unknown (none learned, unreadable, reset passed).
+func (s *selection) quotaOf(acct string) (float64, bool) {
+	q, ok := s.quota[acct]
+	if !ok || !q.ok || q.reset <= s.now {
+		return 0, false
+	}
+	return q.frac, true
+}
+
 func (s *selection) quotaOK(acct string) bool {
 	if s.qthr <= 0 {
 		return true
 	}
-	q, ok := s.quota[acct]
-	if !ok || !q.ok || q.reset <= s.now {
-		return true
+	frac, ok := s.quotaOf(acct)
+	return !ok || frac >= s.qthr
+}
+
+// Quota bands order the accounts of a tier in round robin: band 0 when the
+// remaining fraction is unknown or at least bandFull, 1 from bandLow, 2
+// below it (select.lua's band).
+const (
+	bandFull = 0.5
+	bandLow  = 0.2
+)
+
+func (s *selection) band(acct string) int {
+	frac, ok := s.quotaOf(acct)
+	switch {
+	case !ok || frac >= bandFull:
+		return 0
+	case frac >= bandLow:
+		return 1
 	}
-	return q.frac >= s.qthr
+	return 2
 }
 
 // eligible returns ok and, when cooling, the cooldown end.
@@ -427,11 +468,17 @@ func (s *selection) eligibleTried(acct string) (bool, int64) {
 // returns the lease.
 func (s *selection) chosen(acct, decision string) Lease {
 	m, now := s.m, s.now
+	var res KeyReservation
 	if s.admit {
 		u := s.usage
 		u.mr++
 		u.dr++
+		u.mt += s.reserve
+		u.dt += s.reserve
 		u.last = now
+		if s.reserve > 0 {
+			res = KeyReservation{Tokens: s.reserve, At: now}
+		}
 		e := m.usage[s.q.Key.Name]
 		if e == nil || !alive(e.end, now) {
 			e = &usageEntry{}
@@ -477,7 +524,8 @@ func (s *selection) chosen(acct, decision string) Lease {
 			m.last[k] = ttlString{acct, now + s.window}
 		}
 	}
-	return Lease{Status: StatusOK, Account: acct, Decision: decision, Streak: int(m.streaks[field{acct, s.q.Group}] + m.streaks[field{acct, "*"}])}
+	return Lease{Status: StatusOK, Account: acct, Decision: decision, Streak: int(m.streaks[field{acct, s.q.Group}] + m.streaks[field{acct, "*"}]),
+		Reserved: res}
 }
 
 func (m *MemStore) usageOf(name string, now int64) *usageEntry {

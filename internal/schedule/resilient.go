@@ -135,10 +135,21 @@ func (r *Resilient) Acquire(ctx context.Context, q Query) (Lease, error) {
 	if s == r.shared && storeFailure(err) && ctx.Err() == nil {
 		r.markDown(err)
 		if r.failOpen {
-			return r.local.Acquire(ctx, q)
+			return r.localAcquire(ctx, q)
 		}
 		return Lease{}, ErrStoreDown
 	}
+	if s == r.local {
+		l.Reserved.local = l.Reserved.Tokens > 0
+	}
+	return l, err
+}
+
+// localAcquire selects on the fallback store; a reservation made there is
+// marked so that ReleaseKey reconciles it there.
+func (r *Resilient) localAcquire(ctx context.Context, q Query) (Lease, error) {
+	l, err := r.local.Acquire(ctx, q)
+	l.Reserved.local = l.Reserved.Tokens > 0
 	return l, err
 }
 
@@ -235,12 +246,20 @@ func (r *Resilient) Run(ctx context.Context, every time.Duration) error {
 	}
 }
 
-// ReleaseKey gives back a client key's lease and debits its tokens on both
-// stores: the lease was taken on whichever one was serving at the time.
-func (r *Resilient) ReleaseKey(name, lease string, tokens int64) {
-	r.shared.ReleaseKey(name, lease, tokens)
+// ReleaseKey gives back a client key's lease on both stores (it was taken on
+// whichever one was serving at the time) and debits its tokens on the shared
+// one. The reservation is reconciled on the store that made it: the tokens
+// also count on the fallback when it reserved them there, and the shared
+// store, which reserved nothing then, gets the tokens alone.
+func (r *Resilient) ReleaseKey(name, lease string, tokens int64, res KeyReservation) {
+	if res.local {
+		r.shared.ReleaseKey(name, lease, tokens, KeyReservation{})
+		r.local.ReleaseKey(name, lease, tokens, res)
+		return
+	}
+	r.shared.ReleaseKey(name, lease, tokens, res)
 	if r.local != nil && lease != "" {
-		r.local.ReleaseKey(name, lease, 0)
+		r.local.ReleaseKey(name, lease, 0, KeyReservation{})
 	}
 }
 

@@ -233,6 +233,10 @@ type Lease struct {
 	Reason string
 	// KeyLimit is set with StatusKeyLimit; Wait is then the time until it resets.
 	KeyLimit KeyLimitHit
+	// Reserved, on the lease that admitted a request (StatusOK with
+	// Query.Key set), is what the admission reserved against the key's token
+	// limits: pass it to ReleaseKey when the request ends.
+	Reserved KeyReservation
 }
 
 // acquire runs the selection script: one Redis round trip on the hot path.
@@ -248,6 +252,9 @@ func (s *redisStore) acquire(ctx context.Context, q Query, successes string) (Le
 			return Lease{}, err
 		}
 		if l.Status != "nocand" {
+			if l.Reserved.At > 0 {
+				l.Reserved.Tokens = q.Key.Reserve
+			}
 			return l, nil
 		}
 		if err := s.writeCandidates(ctx, q.Candidates); err != nil {
@@ -328,6 +335,9 @@ func parseLease(res []any) (Lease, error) {
 	}
 	if l.Status == StatusNone && len(res) >= 6 {
 		l.Reason = str(res[5])
+	}
+	if l.Status == StatusOK && len(res) >= 6 {
+		l.Reserved.At = num(res[5])
 	}
 	w := num(res[3])
 	if w < 0 {

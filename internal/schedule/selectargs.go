@@ -11,7 +11,7 @@ import (
 )
 
 // selectCall builds the selection script's call (EVALSHA, its 15 KEYS and
-// 21 ARGV) with the fewest allocations: go-redis takes []any, and boxing a
+// 22 ARGV) with the fewest allocations: go-redis takes []any, and boxing a
 // string or a large integer allocates, so what does not change between
 // requests (the fixed keys, the options) is boxed once, and the keys of a
 // model group, a candidate set, a client key's usage and a (client key,
@@ -83,7 +83,7 @@ func cached[K comparable, V any](c *selectCall, m map[K]V, k K, build func() V) 
 }
 
 // args is the EVALSHA call of select.lua for q: "evalsha", sha, numkeys,
-// KEYS[1..15], ARGV[1..21], in the order select.lua documents.
+// KEYS[1..15], ARGV[1..22], in the order select.lua documents.
 func (s *redisStore) selectArgs(q Query, successes string) []any {
 	c := s.call
 	k := s.keys
@@ -131,6 +131,7 @@ func (s *redisStore) selectArgs(q Query, successes string) []any {
 		c.mode, c.maxWait, c.quotaProtection, succ,
 		boolBox(key.Name != ""), key.Limits.RPM, key.Limits.TPM, key.Limits.MaxInFlight, key.Limits.DailyTokens,
 		lease, ms(ttl), ms(q.Grace), ms(q.Waited), ms(q.Deadline), boolBox(q.RetryTried),
+		key.Reserve,
 	}
 }
 

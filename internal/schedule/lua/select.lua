@@ -10,10 +10,12 @@
 -- KEYS[8]  candidate hash, tier ultra ("n" -> count, "i:<k>" -> account, "a:<account>" -> k)
 -- KEYS[9]  candidate hash, tier pro
 -- KEYS[10] candidate hash, tier free
--- KEYS[11] learned quota hash of the model group (account -> "fraction:reset_ms")
+-- KEYS[11] learned quota hash of the model group (account -> "fraction:reset_ms"): quota
+--          protection, and the quota band that orders round robin (step 4)
 -- KEYS[12] failure streak hash ("<account>|<group>" and "<account>|*" -> count)
 -- KEYS[13] client key usage hash (m: minute, mr/mt: requests/tokens in it, d: UTC day,
---          dr/dt: requests/tokens that day, last: ms of the last admitted request)
+--          dr/dt: requests/tokens that day, last: ms of the last admitted request); the
+--          token counts hold the tokens used plus those reserved by requests in flight
 -- KEYS[14] client key in-flight zset (member lease id, score lease end ms)
 -- KEYS[15] cooldown reasons hash ("<account>|<group>" or "<account>|*" -> reason)
 --
@@ -37,10 +39,15 @@
 -- ARGV[20] ms left before the request's deadline (0 = none): no wait ends after it
 -- ARGV[21] the last attempt failed transiently (0|1): when every other account is out, the
 --          accounts this request already tried may be tried again (the earliest tried first)
+-- ARGV[22] tokens to reserve at admission (the request's estimate, "0" = none): added to the
+--          minute's and the day's token counts with the request, so requests admitted at
+--          once count against tpm and daily_tokens before any answer is known; debit.lua
+--          reconciles them with the tokens used
 --
--- Reply: {status, account, decision, wait_ms, streak[, limit, used | reason]}
+-- Reply: {status, account, decision, wait_ms, streak[, reserved_at | limit, used | reason]}
 --   "ok"     account chosen; decision fixed|sticky|window|round_robin|retry; streak = failures
---            not yet cleared
+--            not yet cleared; reserved_at = ms of the admission (its minute and day hold the
+--            reservation; 0 when nothing was reserved)
 --   "wait"   wait wait_ms, then select again. decision "sticky": CacheFirst, the bound account
 --            (account) cools for wait_ms within max wait, also when it failed on this very
 --            request: select again with it no longer attempted and without force, so the
@@ -78,7 +85,10 @@ local hassess = ARGV[6] == '1'
 local qthr = tonumber(ARGV[9]) or 0
 
 -- Client key limits, checked before any account is chosen; the request is
--- counted in chosen(), so a request that finds no account is not.
+-- counted in chosen(), so a request that finds no account is not. Token
+-- limits compare the tokens used plus those reserved by requests in flight:
+-- a request is admitted while that is under the limit, and reserves its own
+-- estimate (ARGV[22]), so at most one admitted request crosses the limit.
 local admit = nil
 if ARGV[11] == '1' then
   local minute, day = math.floor(now / 60000), math.floor(now / 86400000)
@@ -98,7 +108,8 @@ if ARGV[11] == '1' then
     local n = redis.call('ZCARD', KEYS[14])
     if n >= mif then return {'keylimit', 'in_flight', '', 1000, 0, mif, n} end
   end
-  admit = {minute = minute, day = day, mr = mr, mt = mt, dr = dr, dt = dt, mif = mif, fresh = fresh}
+  local reserve = math.max(tonumber(ARGV[22]) or 0, 0)
+  admit = {minute = minute, day = day, mr = mr, mt = mt, dr = dr, dt = dt, mif = mif, fresh = fresh, reserve = reserve}
 end
 
 local attempted = {}
@@ -129,14 +140,30 @@ local function cooling_until(acct)
   return a, acct .. '|' .. group
 end
 
-local function quota_ok(acct)
-  if qthr <= 0 then return true end
+-- quota_of returns the account's learned remaining fraction for the group,
+-- nil when unknown (none learned, unreadable, or its reset has passed).
+local function quota_of(acct)
   local q = redis.call('HGET', KEYS[11], acct)
-  if not q then return true end
+  if not q then return nil end
   local frac, reset = string.match(q, '^([^:]+):(%d+)$')
   frac, reset = tonumber(frac), tonumber(reset)
-  if not frac or not reset or reset <= now then return true end
-  return frac >= qthr
+  if not frac or not reset or reset <= now then return nil end
+  return frac
+end
+
+local function quota_ok(acct)
+  if qthr <= 0 then return true end
+  local frac = quota_of(acct)
+  return not frac or frac >= qthr
+end
+
+-- band orders the accounts of a tier by their known remaining quota: 0 when
+-- unknown or at least half is left, 1 from a fifth to half, 2 below a fifth.
+local function band(acct)
+  local frac = quota_of(acct)
+  if not frac or frac >= 0.5 then return 0 end
+  if frac >= 0.2 then return 1 end
+  return 2
 end
 
 -- eligible returns ok and, when cooling, the cooldown end.
@@ -164,9 +191,11 @@ local function streak(acct)
 end
 
 local function chosen(acct, decision)
+  local at = 0
   if admit then
-    redis.call('HSET', KEYS[13], 'm', admit.minute, 'mr', admit.mr + 1, 'mt', admit.mt,
-      'd', admit.day, 'dr', admit.dr + 1, 'dt', admit.dt, 'last', now)
+    redis.call('HSET', KEYS[13], 'm', admit.minute, 'mr', admit.mr + 1, 'mt', admit.mt + admit.reserve,
+      'd', admit.day, 'dr', admit.dr + 1, 'dt', admit.dt + admit.reserve, 'last', now)
+    if admit.reserve > 0 then at = now end
     -- The usage hash lives two days past its last new minute.
     if admit.fresh then redis.call('PEXPIRE', KEYS[13], 172800000) end
     if admit.mif > 0 then
@@ -188,7 +217,7 @@ local function chosen(acct, decision)
       redis.call('SET', KEYS[3], acct, 'PX', window)
     end
   end
-  return {'ok', acct, decision, 0, streak(acct)}
+  return {'ok', acct, decision, 0, streak(acct), at}
 end
 
 -- 1. fixed account (never fail only because it is cooling: fall through)
@@ -220,22 +249,36 @@ if mode ~= 'PerformanceFirst' and (not force or (hassess and mode == 'CacheFirst
   end
 end
 
--- 4. round robin within the best tier that has an eligible account. The
+-- 4. round robin within the best tier that has an eligible account, over
+-- the eligible accounts of the best quota band (band above) in that tier:
+-- the first eligible account of band 0 from the counter on is taken at
+-- once; else the tier is scanned to its end (O(tier), as when nothing in it
+-- is eligible) and the first account of the best band seen is taken. The
 -- counter holds the index after the last account chosen, so a skipped
 -- account's turn passes to the next eligible one only once: the rotation is
--- over the eligible accounts (not start + 1, which gave the skipped turn to
--- its neighbour: 20/10 with one of three disabled).
+-- over the eligible accounts of the band (not start + 1, which gave the
+-- skipped turn to its neighbour: 20/10 with one of three disabled). No
+-- learned quota for the group (the common case): every account is band 0
+-- and no quota is read.
+local banded = redis.call('EXISTS', KEYS[11]) == 1
 for k = 8, 10 do
   local n = tonumber(redis.call('HGET', KEYS[k], 'n') or 0) or 0
   if n > 0 then
     local start = tonumber(redis.call('HGET', KEYS[4], KEYS[k]) or 0) or 0
+    local best, bestidx, bestband = nil, 0, 3
     for i = 0, n - 1 do
       local idx = (start + i) % n
       local acct = redis.call('HGET', KEYS[k], 'i:' .. idx)
       if acct and eligible(acct) then
-        redis.call('HSET', KEYS[4], KEYS[k], (idx + 1) % n)
-        return chosen(acct, 'round_robin')
+        local b = 0
+        if banded then b = band(acct) end
+        if b < bestband then best, bestidx, bestband = acct, idx, b end
+        if b == 0 then break end
       end
+    end
+    if best then
+      redis.call('HSET', KEYS[4], KEYS[k], (bestidx + 1) % n)
+      return chosen(best, 'round_robin')
     end
   end
 end
