@@ -62,6 +62,7 @@ type codeAssistState struct {
 	revoked  map[string]bool            // refresh tokens refused with invalid_grant
 	ops      map[string]*onboardOp      // operation name -> operation
 	codes    map[string]authCode        // authorization code -> grant
+	clients  map[string]string          // OAuth client id -> secret; empty: any client
 	issued   int
 	lifetime time.Duration // of access tokens
 }
@@ -82,7 +83,7 @@ type onboardOp struct {
 func newCodeAssistState() *codeAssistState {
 	return &codeAssistState{
 		users: map[string]*CodeAssistUser{}, access: map[string]accessGrant{}, revoked: map[string]bool{},
-		ops: map[string]*onboardOp{}, codes: map[string]authCode{}, lifetime: time.Hour,
+		ops: map[string]*onboardOp{}, codes: map[string]authCode{}, clients: map[string]string{}, lifetime: time.Hour,
 	}
 }
 

@@ -33,6 +33,24 @@ func (s *Server) SetCodeAssistLogin(email string, u CodeAssistUser) {
 	s.ca.users["login:"+email] = &cp
 }
 
+// SetOAuthClient registers an OAuth client: once one is registered, the
+// authorization and token endpoints refuse other client ids, and the token
+// endpoint a wrong secret, with 401 invalid_client as Google does. Until
+// then any client id is taken.
+func (s *Server) SetOAuthClient(id, secret string) {
+	s.ca.mu.Lock()
+	defer s.ca.mu.Unlock()
+	s.ca.clients[id] = secret
+}
+
+// clientKnown reports whether the authorization endpoint takes a client id.
+func (c *codeAssistState) clientKnown(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.clients[id]
+	return ok || len(c.clients) == 0
+}
+
 func (s *Server) googleRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /o/oauth2/v2/auth", s.handleGoogleAuth)
 	m.HandleFunc("POST /token", s.handleGoogleToken)
@@ -45,7 +63,7 @@ func (s *Server) handleGoogleAuth(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	redirect, err := url.Parse(q.Get("redirect_uri"))
 	switch {
-	case q.Get("client_id") == "":
+	case q.Get("client_id") == "" || !s.ca.clientKnown(q.Get("client_id")):
 		http.Error(w, "Error 401: invalid_client. The OAuth client was not found.", http.StatusUnauthorized)
 		return
 	case err != nil || redirect.Scheme == "" || q.Get("redirect_uri") == "":
@@ -96,6 +114,13 @@ func (s *Server) handleGoogleToken(w http.ResponseWriter, r *http.Request) {
 	c := s.ca
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if secret, ok := c.clients[f.Get("client_id")]; len(c.clients) > 0 && !ok {
+		tokenError(w, http.StatusUnauthorized, "invalid_client", "The OAuth client was not found.")
+		return
+	} else if ok && secret != f.Get("client_secret") {
+		tokenError(w, http.StatusUnauthorized, "invalid_client", "Unauthorized")
+		return
+	}
 	var refresh, email string
 	switch f.Get("grant_type") {
 	case "authorization_code":

@@ -168,3 +168,77 @@ func TestLoginNeedsAClient(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 }
+
+// browseAs is a "browser" that signs in as email: it follows the
+// authorization endpoint's redirect to the loopback listener.
+func browseAs(t *testing.T, email string) func(string) error {
+	return func(u string) error {
+		resp, err := http.Get(u + "&login_hint=" + email)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 || !strings.Contains(string(body), "Signed in") {
+			t.Errorf("callback page %d %s", resp.StatusCode, body)
+		}
+		return nil
+	}
+}
+
+func lookup(env map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) {
+		v, ok := env[k]
+		return v, ok
+	}
+}
+
+func TestLoginTakesTheClientFromTheEnvironment(t *testing.T) {
+	const envID, envSecret = "env-client.apps.googleusercontent.com", "env-secret-93c1"
+	fake, url := fakeGoogle(t)
+	fake.SetOAuthClient(envID, envSecret)
+	fake.SetCodeAssistLogin("erin@example.com", fakeupstream.CodeAssistUser{Tier: fakeupstream.TierStandard, Project: "erins-project"})
+	endpoints := []string{"google", "--auth-url", url + "/o/oauth2/v2/auth", "--token-url", url + "/token", "--codeassist-url", url}
+
+	t.Run("env", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		env := Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Browse: browseAs(t, "erin@example.com"),
+			LookupEnv: lookup(map[string]string{"SWITCHYARD_GOOGLE_CLIENT_ID": envID, "SWITCHYARD_GOOGLE_CLIENT_SECRET": envSecret})}
+		if code := Main(context.Background(), endpoints, env); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		a := checkEntry(t, stdout.String(), url, "erin@example.com", fakeupstream.TierStandard)
+		if a.ID != "google-erin" || a.Project != "erins-project" || a.OAuth.ClientID != envID {
+			t.Errorf("entry %+v (client %q)", a, a.OAuth.ClientID)
+		}
+		if !strings.Contains(stdout.String(), "client_secret: ${GOOGLE_OAUTH_CLIENT_SECRET}") {
+			t.Errorf("the entry does not reference the client secret:\n%s", stdout.String())
+		}
+		if strings.Contains(stdout.String()+stderr.String(), envSecret) {
+			t.Error("the client secret from the environment was printed")
+		}
+	})
+
+	t.Run("env-wrong-secret", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		env := Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Browse: browseAs(t, "erin@example.com"),
+			LookupEnv: lookup(map[string]string{"SWITCHYARD_GOOGLE_CLIENT_ID": envID, "SWITCHYARD_GOOGLE_CLIENT_SECRET": "not-it"})}
+		if code := Main(context.Background(), endpoints, env); code != 1 || !strings.Contains(stderr.String(), "invalid_client") ||
+			stdout.Len() != 0 || strings.Contains(stderr.String(), "not-it") {
+			t.Fatalf("exit %d, stdout %q, stderr: %s; want 1 with Google's invalid_client and no secret", code, stdout.String(), stderr.String())
+		}
+	})
+
+	t.Run("flags-win", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		env := Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Browse: browseAs(t, "erin@example.com"),
+			LookupEnv: lookup(map[string]string{"SWITCHYARD_GOOGLE_CLIENT_ID": "other.apps.googleusercontent.com", "SWITCHYARD_GOOGLE_CLIENT_SECRET": "other"})}
+		args := append(append([]string{}, endpoints...), "--client-id", envID, "--client-secret", envSecret)
+		if code := Main(context.Background(), args, env); code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		if a := checkEntry(t, stdout.String(), url, "erin@example.com", fakeupstream.TierStandard); a.OAuth.ClientID != envID {
+			t.Errorf("client %q; want the flag's", a.OAuth.ClientID)
+		}
+	})
+}
