@@ -151,6 +151,8 @@ func (h *handlers) keyError(c *gin.Context, err error) {
 	switch {
 	case errors.Is(err, clientkey.ErrNotFound):
 		fail(c, http.StatusNotFound, "no client key with that name")
+	case errors.Is(err, clientkey.ErrFileName), errors.Is(err, clientkey.ErrEnvName):
+		fail(c, http.StatusConflict, err.Error())
 	case errors.Is(err, clientkey.ErrExists):
 		fail(c, http.StatusConflict, "a client key with that name exists")
 	case errors.Is(err, clientkey.ErrNotAPI):

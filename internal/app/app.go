@@ -160,9 +160,18 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 			MaxEventBytes: 16 << 20, MaxResponseBytes: 64 << 20, CaptureBytes: capture,
 		},
 	}
-	keys, err := clientkey.NewRegistry(cfg.EnvAPIKeys, cfg.APIKeysFile, env.LookupEnv, clientkey.NewRedisStore(st.Client, keyspace.New(cfg.RedisNamespace).Tag()), log)
+	apiKeys := clientkey.NewRedisStore(st.Client, keyspace.New(cfg.RedisNamespace))
+	if mirror != nil {
+		apiKeys.FollowMarker(keyspace.New(cfg.RedisNamespace).ControlMarker())
+	}
+	keys, err := clientkey.NewRegistry(cfg.EnvAPIKeys, cfg.APIKeysFile, env.LookupEnv, apiKeys, log)
 	if err != nil {
 		return fmt.Errorf("client keys: %w", err)
+	}
+	if mirror != nil {
+		// API keys are control state: an emptied Redis is re-seeded with them.
+		mirror.OnReseed(keys.Reseed)
+		keys.GuardChanges(mirror.BeforeChange)
 	}
 	keys.Refresh(ctx)
 	health := &health{store: st, failOpen: failOpen, pools: pools}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchyard-gw/switchyard/internal/clientkey"
+	"github.com/switchyard-gw/switchyard/internal/keyspace"
 	"github.com/switchyard-gw/switchyard/internal/store/storetest"
 )
 
@@ -135,17 +137,17 @@ func TestAPIKeysAreSharedAndFileWins(t *testing.T) {
 		if err := os.WriteFile(p, []byte("sk-file\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		one, err := clientkey.NewRegistry(nil, p, env(nil), clientkey.NewRedisStore(b.Client, "{t}"), nil)
+		one, err := clientkey.NewRegistry(nil, p, env(nil), clientkey.NewRedisStore(b.Client, keyspace.New("t")), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		two, _ := clientkey.NewRegistry([]string{"sk-env-two"}, "", env(nil), clientkey.NewRedisStore(b.Client, "{t}"), nil)
+		two, _ := clientkey.NewRegistry([]string{"sk-env-two"}, "", env(nil), clientkey.NewRedisStore(b.Client, keyspace.New("t")), nil)
 		k, secret, err := one.Create(ctx, "svc", []string{"gpt-*"}, clientkey.Limits{RPM: 10})
 		if err != nil || !strings.HasPrefix(secret, "sy-") || k.Source != clientkey.SourceAPI {
 			t.Fatalf("create: %+v %v", k, err)
 		}
 		// Only the digest is stored.
-		raw, _ := b.Client.HGetAll(ctx, "{t}:keys").Result()
+		raw, _ := b.Client.HGetAll(ctx, keyspace.New("t").ClientKeys()).Result()
 		if strings.Contains(raw["svc"], secret) || len(raw) != 1 {
 			t.Fatalf("store holds %v", raw)
 		}
@@ -173,10 +175,10 @@ func TestAPIKeysAreSharedAndFileWins(t *testing.T) {
 		if _, err := one.Update(ctx, "key-1", clientkey.Patch{Disabled: &dis}); err != clientkey.ErrNotAPI {
 			t.Fatalf("update of a file key: %v; want ErrNotAPI", err)
 		}
-		if _, _, err := one.Create(ctx, "key-1", nil, clientkey.Limits{}); err != clientkey.ErrExists {
-			t.Fatalf("create over a file key: %v; want ErrExists", err)
+		if _, _, err := one.Create(ctx, "key-1", nil, clientkey.Limits{}); !errors.Is(err, clientkey.ErrFileName) {
+			t.Fatalf("create over a file key: %v; want ErrFileName", err)
 		}
-		_ = clientkey.NewRedisStore(b.Client, "{t}").Put(ctx, &clientkey.Key{Name: "key-1", Digest: clientkey.Digest("sk-api")})
+		_ = clientkey.NewRedisStore(b.Client, keyspace.New("t")).Create(ctx, &clientkey.Key{Name: "key-1", Digest: clientkey.Digest("sk-api")})
 		one.Refresh(ctx)
 		if k, _ := one.Current().Named("key-1"); k.Source != clientkey.SourceFile || len(one.Shadowed()) != 1 {
 			t.Fatalf("key-1 from %s, %d shadowed; want the file's and one shadowed", k.Source, len(one.Shadowed()))

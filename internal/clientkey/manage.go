@@ -12,6 +12,10 @@ import (
 var (
 	ErrNotFound = errors.New("no such key")
 	ErrExists   = errors.New("a key with this name exists")
+	// ErrFileName and ErrEnvName refuse an API key named as a key of the
+	// keys file or of the environment (which would shadow it).
+	ErrFileName = fmt.Errorf("%w: the keys file holds a key with that name (the file wins over the API); choose another name", ErrExists)
+	ErrEnvName  = fmt.Errorf("%w: SWITCHYARD_API_KEYS holds a key with that name (the environment wins over the API); choose another name", ErrExists)
 	ErrNotAPI   = errors.New("the key is defined in the environment or the keys file; change it there")
 	ErrNoStore  = errors.New("keys cannot be managed without a store")
 	ErrInvalid  = errors.New("invalid key settings")
@@ -42,8 +46,17 @@ func (r *Registry) Create(ctx context.Context, name string, models []string, l L
 	if err := checkModels(models); err != nil {
 		return nil, "", err
 	}
-	if _, ok := r.Current().Named(name); ok {
+	if k, ok := r.Current().Named(name); ok {
+		switch k.Source {
+		case SourceFile:
+			return nil, "", ErrFileName
+		case SourceEnv:
+			return nil, "", ErrEnvName
+		}
 		return nil, "", ErrExists
+	}
+	if err := r.guarded(ctx); err != nil {
+		return nil, "", err
 	}
 	var b [32]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -51,7 +64,12 @@ func (r *Registry) Create(ctx context.Context, name string, models []string, l L
 	}
 	secret := "sy-" + base64.RawURLEncoding.EncodeToString(b[:])
 	k := &Key{Name: name, Digest: Digest(secret), Models: models, Limits: l, Source: SourceAPI}
-	if err := r.api.Put(ctx, k); err != nil {
+	// The store refuses a name it holds (created on another replica since
+	// this one last read the keys): the first key stays.
+	if err := r.api.Create(ctx, k); err != nil {
+		if errors.Is(err, ErrExists) {
+			r.Refresh(ctx)
+		}
 		return nil, "", err
 	}
 	r.Refresh(ctx)
@@ -86,7 +104,13 @@ func (r *Registry) Update(ctx context.Context, name string, p Patch) (*Key, erro
 	if err := checkModels(n.Models); err != nil {
 		return nil, err
 	}
+	if err := r.guarded(ctx); err != nil {
+		return nil, err
+	}
 	if err := r.api.Put(ctx, &n); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			r.Refresh(ctx)
+		}
 		return nil, err
 	}
 	r.Refresh(ctx)
@@ -96,6 +120,9 @@ func (r *Registry) Update(ctx context.Context, name string, p Patch) (*Key, erro
 // Delete revokes an API key.
 func (r *Registry) Delete(ctx context.Context, name string) error {
 	if _, err := r.apiKey(name); err != nil {
+		return err
+	}
+	if err := r.guarded(ctx); err != nil {
 		return err
 	}
 	if _, err := r.api.Delete(ctx, name); err != nil {

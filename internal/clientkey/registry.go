@@ -2,6 +2,7 @@ package clientkey
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,8 +16,14 @@ import (
 // APIStore keeps the keys created through the admin API, shared by every
 // replica. It stores digests only.
 type APIStore interface {
+	// List returns the keys; ErrUnseeded while the store lost its state.
 	List(ctx context.Context) ([]*Key, error)
+	// Create stores a new key; ErrExists when the store holds the name.
+	Create(ctx context.Context, k *Key) error
+	// Put replaces an existing key; ErrNotFound when there is none.
 	Put(ctx context.Context, k *Key) error
+	// Restore writes the keys the store lacks and reports how many.
+	Restore(ctx context.Context, keys []*Key) (int, error)
 	Delete(ctx context.Context, name string) (bool, error)
 }
 
@@ -34,9 +41,15 @@ type Registry struct {
 
 	watch *filewatch.File
 
-	mu      sync.Mutex
-	file    []*Key
-	apiKeys []*Key
+	// guard runs before every change of an API key: it returns once the
+	// shared store holds the control state (re-seeded if it lost it).
+	guard func(context.Context) error
+
+	mu       sync.Mutex
+	file     []*Key
+	apiKeys  []*Key
+	adopted  bool // apiKeys came from the store (the last good set, for re-seeding)
+	unseeded bool // the store lost its state: the last good API keys keep serving
 
 	set      atomic.Pointer[Set]
 	shadowed atomic.Pointer[[]*Key]
@@ -109,17 +122,59 @@ func (r *Registry) Refresh(ctx context.Context) {
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		keys, err := r.api.List(rctx)
 		cancel()
-		if err == nil {
-			r.mu.Lock()
+		r.mu.Lock()
+		switch {
+		case err == nil:
 			if !sameKeys(r.apiKeys, keys) {
 				r.apiKeys, changed = keys, true
 			}
-			r.mu.Unlock()
+			r.adopted, r.unseeded = true, false
+		case errors.Is(err, ErrUnseeded) && !r.unseeded:
+			// An emptied store is not every key revoked: the last good
+			// keys serve until the store is re-seeded (Reseed).
+			r.unseeded = true
+			r.log.Warn("the shared store lost the API keys; the last good ones keep serving until it is re-seeded",
+				slog.Int("api_keys", len(r.apiKeys)))
 		}
+		r.mu.Unlock()
 	}
 	if changed {
 		r.rebuild()
 	}
+}
+
+// GuardChanges makes every change of an API key wait first for guard (the
+// control state mirror's BeforeChange): a change never lands on a store that
+// restarted empty and is about to be re-seeded (a revoke would be undone).
+func (r *Registry) GuardChanges(guard func(context.Context) error) { r.guard = guard }
+
+// Reseed writes the last good API keys this replica read from the shared
+// store into it, where missing: the control state mirror calls it when it
+// re-seeds a store that restarted empty. A replica that never read the keys
+// writes nothing.
+func (r *Registry) Reseed(ctx context.Context) error {
+	if r.api == nil {
+		return nil
+	}
+	r.mu.Lock()
+	keys, adopted := r.apiKeys, r.adopted
+	r.mu.Unlock()
+	if !adopted || len(keys) == 0 {
+		return nil
+	}
+	n, err := r.api.Restore(ctx, keys)
+	if err != nil {
+		return err
+	}
+	r.log.Warn("re-seeded the API keys of a shared store that restarted empty", slog.Int("api_keys", n))
+	return nil
+}
+
+func (r *Registry) guarded(ctx context.Context) error {
+	if r.guard == nil {
+		return nil
+	}
+	return r.guard(ctx)
 }
 
 // reloadFile parses the keys file when its content changed; a bad file is

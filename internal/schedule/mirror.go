@@ -146,6 +146,7 @@ type Mirror struct {
 	warm         bool          // state came from a store holding the marker
 	missingSince time.Time     // cold replica: when it first saw no marker
 	applied      *ControlState // last state written to the local store (syncMu)
+	reseeds      []func(context.Context) error
 	groups       []string      // model groups of the shared store's index at the last snapshot
 	indexed      bool          // the index was completed from a scan once (stores written before it)
 }
@@ -162,7 +163,7 @@ func NewMirror(shared, local *Scheduler, rdb redis.UniversalClient, o MirrorOpti
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Mirror{shared: shared, local: local, rdb: rdb, marker: newKeyspace(o.Namespace).join("ctl"), o: o,
+	return &Mirror{shared: shared, local: local, rdb: rdb, marker: newKeyspace(o.Namespace).space.ControlMarker(), o: o,
 		degraded: func() bool { return false }, poke: make(chan struct{}, 1)}
 }
 
@@ -371,6 +372,16 @@ func (m *Mirror) reseed(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	n, err := m.fill(ctx, want)
+	if err == nil {
+		m.mu.Lock()
+		hooks := m.reseeds
+		m.mu.Unlock()
+		for _, f := range hooks {
+			if err = f(ctx); err != nil {
+				break
+			}
+		}
+	}
 	if err != nil {
 		// Let another replica (or the next round) try again at once.
 		_ = m.rdb.Del(context.WithoutCancel(ctx), m.marker).Err()
@@ -383,6 +394,15 @@ func (m *Mirror) reseed(ctx context.Context) (bool, error) {
 		slog.Int("writes", n), slog.Int("disabled", len(want.Disabled)), slog.Int("cooldowns", len(want.Cooldowns)),
 		slog.String("mode", string(want.Settings.Mode)), slog.String("fixed_account", want.Settings.FixedAccountID))
 	return true, nil
+}
+
+// OnReseed adds state that is re-seeded with the control state: when this
+// replica re-seeds a store that restarted empty, f writes its part (what is
+// missing only) before the marker says "ready" again (the client keys).
+func (m *Mirror) OnReseed(f func(context.Context) error) {
+	m.mu.Lock()
+	m.reseeds = append(m.reseeds, f)
+	m.mu.Unlock()
 }
 
 // fill writes what want has and the shared store lacks.
@@ -588,23 +608,35 @@ type Admin struct {
 func (m *Mirror) Admin() *Admin { return &Admin{s: m.shared, m: m} }
 
 func (a *Admin) change(ctx context.Context, f func(context.Context) error) error {
-	if a.m.degraded() {
-		return ErrAdminNeedsStore
-	}
-	ectx, cancel := context.WithTimeout(ctx, a.m.o.ColdGrace+2*time.Second)
-	err := a.m.EnsureSeeded(ectx)
-	cancel()
+	err := a.m.BeforeChange(ctx)
 	if err == nil {
 		err = f(ctx)
 	}
 	if err != nil {
-		if storeFailure(err) || errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("%w (%v)", ErrAdminNeedsStore, err)
-		}
-		return err
+		return adminError(err)
 	}
 	a.m.Poke()
 	return nil
+}
+
+// BeforeChange returns once an operator change may be written to the shared
+// store: ErrAdminNeedsStore while it is unreachable (at once during a known
+// outage), else after EnsureSeeded (bounded by ColdGrace + 2s). Changes kept
+// outside the scheduler (the API client keys) call it too.
+func (m *Mirror) BeforeChange(ctx context.Context) error {
+	if m.degraded() {
+		return ErrAdminNeedsStore
+	}
+	ectx, cancel := context.WithTimeout(ctx, m.o.ColdGrace+2*time.Second)
+	defer cancel()
+	return adminError(m.EnsureSeeded(ectx))
+}
+
+func adminError(err error) error {
+	if err != nil && !errors.Is(err, ErrAdminNeedsStore) && (storeFailure(err) || errors.Is(err, context.DeadlineExceeded)) {
+		return fmt.Errorf("%w (%v)", ErrAdminNeedsStore, err)
+	}
+	return err
 }
 
 // Settings reads the shared settings.
