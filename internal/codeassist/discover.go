@@ -251,15 +251,20 @@ func (s *Service) discover(ctx context.Context, a *account.Account) (Info, error
 	if info.Project == "" {
 		info.Project = projectID(lr.Project)
 	}
-	tierID := ""
+	tierID, tierName := "", ""
 	if lr.CurrentTier != nil && lr.CurrentTier.ID != "" {
-		tierID = lr.CurrentTier.ID
+		tierID, tierName = lr.CurrentTier.ID, lr.CurrentTier.Name
 	} else {
 		onboarded, id, err := s.onboard(ctx, a, &lr)
 		if err != nil {
 			return Info{}, err
 		}
 		tierID = id
+		for _, t := range lr.AllowedTiers {
+			if t.ID == id {
+				tierName = t.Name
+			}
+		}
 		if info.Project == "" {
 			info.Project = onboarded
 		}
@@ -267,11 +272,11 @@ func (s *Service) discover(ctx context.Context, a *account.Account) (Info, error
 	info.TierID = tierID
 	info.Tier = a.Tier
 	if a.TierAuto {
-		paid := ""
+		var paid TierRef
 		if lr.PaidTier != nil {
-			paid = lr.PaidTier.ID
+			paid = TierRef{ID: lr.PaidTier.ID, Name: lr.PaidTier.Name}
 		}
-		info.Tier = TierOf(tierID, paid)
+		info.Tier = TierOf(TierRef{ID: tierID, Name: tierName}, paid)
 	}
 	if info.Project == "" {
 		return Info{}, fmt.Errorf("account %s: code assist names no project for this account (tier %s): set project in the accounts file", a.ID, tierID)
@@ -326,17 +331,37 @@ func (s *Service) onboard(ctx context.Context, a *account.Account, lr *loadRespo
 	return projectID(op.Response.Project), tierID, nil
 }
 
-// TierOf maps Code Assist's tiers to the gateway's: anything paid or ultra
-// is ultra, the free tier is free, the legacy and standard tiers are pro.
-func TierOf(currentID, paidID string) account.Tier {
-	c, p := strings.ToLower(currentID), strings.ToLower(paidID)
+// TierRef names a Code Assist tier as loadCodeAssist does: an id
+// ("free-tier", "legacy-tier", "standard-tier", "g1-pro-tier",
+// "g1-ultra-tier", …) and a display name.
+type TierRef struct{ ID, Name string }
+
+// TierOf maps an account's Code Assist tiers to the gateway's by their ids
+// and names: the better of the current tier and the paid tier (a Google AI
+// subscription), where a tier whose id or name says "ultra" is ultra, one
+// whose id says "free" (or, without an id, whose name does) is free, and any
+// other (legacy, standard, enterprise, a Google AI Pro subscription, another
+// paid tier) is pro. An account with neither is free.
+func TierOf(current, paid TierRef) account.Tier {
+	best := account.Free
+	for _, t := range []TierRef{current, paid} {
+		if c := tierClass(t); c != "" && c.Rank() < best.Rank() {
+			best = c
+		}
+	}
+	return best
+}
+
+// tierClass is the gateway tier of one Code Assist tier, "" for none.
+func tierClass(t TierRef) account.Tier {
+	id, name := strings.ToLower(strings.TrimSpace(t.ID)), strings.ToLower(strings.TrimSpace(t.Name))
 	switch {
-	case p != "", strings.Contains(c, "ultra"), strings.Contains(c, "paid"):
+	case strings.Contains(id, "ultra") || strings.Contains(name, "ultra"):
 		return account.Ultra
-	case c == "free-tier" || strings.Contains(c, "free"):
+	case strings.Contains(id, "free") || (id == "" && strings.Contains(name, "free")):
 		return account.Free
-	case c == "":
-		return account.Free
+	case id == "" && name == "":
+		return ""
 	}
 	return account.Pro
 }

@@ -75,3 +75,33 @@ func TestServiceWithoutASharedStore(t *testing.T) {
 		t.Fatalf("verification missing from the view: %+v", view)
 	}
 }
+
+// A Google AI Pro subscriber ranks as pro, an Ultra one as ultra: the tier
+// is read from loadCodeAssist's current and paid tiers.
+func TestDiscoveredTierOfSubscribers(t *testing.T) {
+	fake := fakeupstream.New(fakeupstream.Options{})
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	svc := New(nil, Options{Tokens: credential.NewStore(nil, credential.Options{})})
+	for _, c := range []struct {
+		tier, paid string
+		want       account.Tier
+	}{
+		{fakeupstream.TierFree, "", account.Free},
+		{fakeupstream.TierFree, "g1-pro-tier", account.Pro},
+		{fakeupstream.TierStandard, "", account.Pro},
+		{fakeupstream.TierFree, "g1-ultra-tier", account.Ultra},
+	} {
+		rt := "rt-" + c.tier + "-" + c.paid
+		fake.SetCodeAssistUser(rt, fakeupstream.CodeAssistUser{Tier: c.tier, PaidTier: c.paid})
+		a := &account.Account{ID: "acct-" + c.tier + c.paid, Provider: account.CodeAssist, BaseURL: srv.URL, Tier: account.Free, TierAuto: true,
+			OAuth: &account.OAuth{TokenURL: srv.URL + "/token", ClientID: "c", RefreshToken: account.Secret(rt)}}
+		info, err := svc.Info(context.Background(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Tier != c.want || info.TierID != c.tier || svc.Tier(a) != c.want {
+			t.Errorf("%s + paid %q: tier %s (%s), scheduled as %s; want %s", c.tier, c.paid, info.Tier, info.TierID, svc.Tier(a), c.want)
+		}
+	}
+}

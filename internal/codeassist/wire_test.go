@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/switchyard-gw/switchyard/internal/account"
 )
 
 func TestWrapGenerateKeepsTheBodyAndAddsTheSession(t *testing.T) {
@@ -89,12 +91,35 @@ func TestErrorJSONReadsAnEventStreamError(t *testing.T) {
 }
 
 func TestTierOf(t *testing.T) {
-	for _, c := range []struct{ cur, paid, want string }{
-		{"free-tier", "", "free"}, {"legacy-tier", "", "pro"}, {"standard-tier", "", "pro"},
-		{"standard-tier", "g1-ultra-tier", "ultra"}, {"g1-ultra-tier", "", "ultra"}, {"", "", "free"},
+	for _, c := range []struct {
+		cur, curName, paid, paidName string
+		want                         account.Tier
+	}{
+		// Code Assist's own tiers (protocols.md §3.8).
+		{"free-tier", "Gemini Code Assist for individuals", "", "", account.Free},
+		{"legacy-tier", "Gemini Code Assist", "", "", account.Pro},
+		{"standard-tier", "Gemini Code Assist Standard", "", "", account.Pro},
+		{"enterprise-tier", "Gemini Code Assist Enterprise", "", "", account.Pro},
+		// Google AI subscriptions, named by the paid tier.
+		{"free-tier", "", "g1-pro-tier", "Gemini Code Assist in Google One AI Pro", account.Pro},
+		{"standard-tier", "", "g1-pro-tier", "Google AI Pro", account.Pro},
+		{"free-tier", "", "g1-ultra-tier", "Gemini Code Assist in Google One AI Ultra", account.Ultra},
+		{"standard-tier", "", "g1-ultra-tier", "", account.Ultra},
+		{"g1-ultra-tier", "", "", "", account.Ultra},
+		{"free-tier", "", "", "Google AI Ultra", account.Ultra},
+		// Another paid tier, an id the gateway does not know: pro.
+		{"free-tier", "", "g1-premium-tier", "Google One AI Premium", account.Pro},
+		{"legacy-tier", "", "paid-tier", "", account.Pro},
+		// The id decides before the name.
+		{"free-tier", "Gemini Code Assist for individuals (upgrade to Pro)", "", "", account.Free},
+		{"", "Free tier", "", "", account.Free},
+		{"", "", "", "", account.Free},
+		{"FREE-TIER", "", "", "", account.Free},
+		{"Standard-Tier", "", "", "", account.Pro},
 	} {
-		if got := TierOf(c.cur, c.paid); string(got) != c.want {
-			t.Errorf("TierOf(%q, %q) = %s, want %s", c.cur, c.paid, got, c.want)
+		got := TierOf(TierRef{ID: c.cur, Name: c.curName}, TierRef{ID: c.paid, Name: c.paidName})
+		if got != c.want {
+			t.Errorf("TierOf(%q/%q, paid %q/%q) = %s, want %s", c.cur, c.curName, c.paid, c.paidName, got, c.want)
 		}
 	}
 }
