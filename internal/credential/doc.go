@@ -14,6 +14,8 @@
 // Every read-then-write of shared state is one Lua script (lua/*.lua) whose
 // keys share the scheduler's hash tag, so Redis Cluster routes it to one slot.
 // When the shared store is unreachable each replica refreshes on its own.
+// Without Redis (NewEmbedded) the same rules run in Go on MemTokens, in the
+// process's memory.
 //
 // With a Keyring (SWITCHYARD_SECRETS_KEY) the access tokens and rotated
 // refresh tokens are sealed with AES-256-GCM before they reach Redis; a stored

@@ -108,7 +108,7 @@ func oauthAccount(id, tokenURL string) *account.Account {
 }
 
 // clock is one fake time for miniredis (TIME and the stores' caches move
-// together) or the real clock on redis-server.
+// together), the embedded store's clock, or the real clock on redis-server.
 type clock struct {
 	b  storetest.Backend
 	mu sync.Mutex
@@ -123,8 +123,14 @@ func newClock(b storetest.Backend) *clock {
 	return c
 }
 
+// fake reports whether the clock is the test's to move.
+func (c *clock) fake() bool { return c.b.Mini != nil || c.b.Embedded != nil }
+
 func (c *clock) now() time.Time {
-	if c.b.Mini == nil {
+	switch {
+	case c.b.Embedded != nil:
+		return c.b.Embedded.Clock.Now()
+	case c.b.Mini == nil:
 		return time.Now()
 	}
 	c.mu.Lock()
@@ -133,7 +139,11 @@ func (c *clock) now() time.Time {
 }
 
 func (c *clock) advance(d time.Duration) {
-	if c.b.Mini == nil {
+	switch {
+	case c.b.Embedded != nil:
+		c.b.Embedded.Clock.FastForward(d)
+		return
+	case c.b.Mini == nil:
 		time.Sleep(d)
 		return
 	}
@@ -144,12 +154,53 @@ func (c *clock) advance(d time.Duration) {
 }
 
 // replica builds a token store with its own Redis connection, as another
-// gateway process would have.
+// gateway process would have; on the embedded store, a store on the test's
+// one MemTokens (replicas sharing it as they would share a Redis).
 func replica(t *testing.T, b storetest.Backend, o credential.Options) *credential.Store {
 	t.Helper()
+	if b.Embedded != nil {
+		if o.Now == nil {
+			o.Now = b.Embedded.Clock.Now
+		}
+		return credential.NewEmbedded(memTokens(b), o)
+	}
 	c := redis.NewClient(&redis.Options{Addr: b.Addr})
 	t.Cleanup(func() { c.Close() })
 	return credential.NewStore(c, o)
+}
+
+func memTokens(b storetest.Backend) *credential.MemTokens {
+	return b.Embedded.Store(func(now func() time.Time) any { return credential.NewMemTokens(now) }).(*credential.MemTokens)
+}
+
+// ageToken sets the stored token of id to be due for refresh in refreshIn
+// and to expire in expiresIn (negative: past), on the store's clock.
+func ageToken(t *testing.T, b storetest.Backend, id string, refreshIn, expiresIn time.Duration) {
+	t.Helper()
+	if b.Embedded != nil {
+		now := b.Embedded.Clock.Now()
+		memTokens(b).SetTimes(id, now.Add(refreshIn), now.Add(expiresIn))
+		return
+	}
+	now, err := b.Client.Time(bg).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Client.HSet(bg, "{sy}:oauth:tok:"+id, "r", now.Add(refreshIn).UnixMilli(), "e", now.Add(expiresIn).UnixMilli()).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deadLock holds id's refresh lock for ttl, as a replica that died would.
+func deadLock(t *testing.T, b storetest.Backend, id string, ttl time.Duration) {
+	t.Helper()
+	if b.Embedded != nil {
+		memTokens(b).TakeLock(id, "dead-replica", ttl)
+		return
+	}
+	if err := b.Client.Set(bg, "{sy}:oauth:lock:"+id, "dead-replica", ttl).Err(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // assertNoSecrets fails when an error's text carries a credential or the

@@ -24,20 +24,38 @@ var releaseSrc string
 //go:embed lua/invalidate.lua
 var invalidateSrc string
 
-// keyspace names the token keys. The hash tag is the scheduler's ({sy} or
-// {sy:<namespace>}), so token state lives in the same slot as the rest of the
-// shared state and every script's KEYS hash to one Redis Cluster slot.
-type keyspace struct{ tag string }
+// keyspace names the token keys (keyspace.Space's OAuth* names). The hash
+// tag is the scheduler's ({sy} or {sy:<namespace>}), so token state lives in
+// the same slot as the rest of the shared state and every script's KEYS hash
+// to one Redis Cluster slot.
+type keyspace struct{ sp sykeys.Space }
 
-func newKeyspace(namespace string) keyspace { return keyspace{tag: sykeys.New(namespace).Tag()} }
+func newKeyspace(namespace string) keyspace { return keyspace{sp: sykeys.New(namespace)} }
 
-func (k keyspace) token(id string) string   { return k.tag + ":oauth:tok:" + id }
-func (k keyspace) lock(id string) string    { return k.tag + ":oauth:lock:" + id }
-func (k keyspace) rotated(id string) string { return k.tag + ":oauth:rt:" + id }
+func (k keyspace) token(id string) string   { return k.sp.OAuthToken(id) }
+func (k keyspace) lock(id string) string    { return k.sp.OAuthLock(id) }
+func (k keyspace) rotated(id string) string { return k.sp.OAuthRotated(id) }
 
 // all is the KEYS of every script but invalidate: token, lock, rotated.
 func (k keyspace) all(id string) []string {
 	return []string{k.token(id), k.lock(id), k.rotated(id)}
+}
+
+// tokenState is the token state the replicas share: the shared Redis
+// (shared: the Lua scripts define the rules) or, without one, this
+// process's memory (MemTokens: the same rules in Go).
+type tokenState interface {
+	// fetchToken reads the token or takes the refresh lock (fetch.lua).
+	fetchToken(ctx context.Context, id, fp, owner string, lockTTL time.Duration) (fetched, error)
+	// storeToken publishes a token and releases the lock (store.lua); false:
+	// the lock was lost and the token not published.
+	storeToken(ctx context.Context, id, fp, owner, access string, life, lead time.Duration, rotated string) (bool, error)
+	// releaseFailed records a failed refresh for hold and releases the lock
+	// (release.lua).
+	releaseFailed(ctx context.Context, id, fp, owner, code string, hold time.Duration, forget string) error
+	// dropToken deletes the stored token if it is refused ("" = any token)
+	// (invalidate.lua).
+	dropToken(ctx context.Context, id, refused string) (bool, error)
 }
 
 // shared is the token state in Redis. Access tokens and rotated refresh

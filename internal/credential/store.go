@@ -47,7 +47,7 @@ type Options struct {
 	// Log receives warnings (never secrets) [discard].
 	Log *slog.Logger
 	// Now is the local clock of the in-memory cache (tests move it) [time.Now].
-	// Shared expiries always use the Redis clock.
+	// Shared expiries use the Redis clock (NewEmbedded: this one).
 	Now func() time.Time
 	// Keys encrypts the tokens written to the shared store [nil: plain text].
 	// Every replica needs the same current key (or it as a previous key);
@@ -60,14 +60,36 @@ type Options struct {
 // concurrent use.
 type Store struct {
 	opts   Options
-	shared *shared // nil: every replica on its own
+	shared tokenState // nil: no shared state, every replica on its own
 	cache  *cache
 	flight singleflight.Group
 }
 
 // NewStore builds a token store on the shared Redis; rdb nil keeps tokens per
-// replica only.
+// replica only, in its cache (no failure hold, no stale tokens handed out:
+// see NewEmbedded for a gateway without Redis).
 func NewStore(rdb redis.UniversalClient, o Options) *Store {
+	s := newStore(o)
+	if rdb != nil {
+		s.shared = newShared(rdb, s.opts.Namespace, s.opts.Keys)
+	}
+	return s
+}
+
+// NewEmbedded builds a token store for a gateway without a shared store: its
+// token state is m, in this process's memory, with the rules of the shared
+// store's scripts (failure hold, refresh lead, stale tokens while a refresh
+// fails, invalid_grant). m nil makes one on Options.Now.
+func NewEmbedded(m *MemTokens, o Options) *Store {
+	s := newStore(o)
+	if m == nil {
+		m = NewMemTokens(s.opts.Now)
+	}
+	s.shared = m
+	return s
+}
+
+func newStore(o Options) *Store {
 	if o.HTTP == nil {
 		o.HTTP = http.DefaultClient
 	}
@@ -95,11 +117,7 @@ func NewStore(rdb redis.UniversalClient, o Options) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Store{opts: o, cache: newCache()}
-	if rdb != nil {
-		s.shared = newShared(rdb, o.Namespace, o.Keys)
-	}
-	return s
+	return &Store{opts: o, cache: newCache()}
 }
 
 // AccessToken returns a valid access token for a refresh-token account: from

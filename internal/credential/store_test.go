@@ -25,7 +25,7 @@ func mustToken(t *testing.T, s *credential.Store, a *account.Account) string {
 }
 
 func TestOneRefreshForManyCallersOnThreeReplicas(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ep := newTokenEndpoint(t)
 		ep.set(func(e *tokenEndpoint) { e.delay = 150 * time.Millisecond })
 		a := oauthAccount("ge-oauth", ep.url)
@@ -54,13 +54,13 @@ func TestOneRefreshForManyCallersOnThreeReplicas(t *testing.T) {
 }
 
 func TestTokenReusedUntilSkewBeforeExpiry(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		clk := newClock(b)
 		ep := newTokenEndpoint(t)
-		// miniredis: the real 60 s skew on a one-hour token, with fake time.
-		// redis-server: real time, so a short token and skew.
+		// miniredis and the embedded store: the real 60 s skew on a one-hour
+		// token, with fake time. redis-server: real time, so a short token and skew.
 		life, skew := 3599*time.Second, time.Duration(0)
-		if b.Mini == nil {
+		if !clk.fake() {
 			life, skew = 5*time.Second, 2*time.Second
 		}
 		wantSkew := skew
@@ -99,18 +99,13 @@ func TestTokenReusedUntilSkewBeforeExpiry(t *testing.T) {
 }
 
 func TestFailedRefreshKeepsUsingAValidToken(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ep := newTokenEndpoint(t)
 		a := oauthAccount("ge-oauth", ep.url)
 		mustToken(t, replica(t, b, credential.Options{}), a)
 		// Age the shared token (both servers, no clock needed): due for
 		// refresh, still valid for a minute. Fresh replicas have no cache.
-		key := "{sy}:oauth:tok:ge-oauth"
-		redisNow, err := b.Client.Time(bg).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Client.HSet(bg, key, "r", redisNow.UnixMilli()-1, "e", redisNow.UnixMilli()+60_000)
+		ageToken(t, b, "ge-oauth", -time.Millisecond, time.Minute)
 		ep.set(func(e *tokenEndpoint) { e.status, e.body = 503, `{"error":"backend_error"}` })
 		if tok := mustToken(t, replica(t, b, credential.Options{}), a); tok != "ya29.token-1" {
 			t.Fatalf("token %q while the endpoint fails; want the still valid ya29.token-1", tok)
@@ -123,8 +118,8 @@ func TestFailedRefreshKeepsUsingAValidToken(t *testing.T) {
 			t.Fatalf("%d refreshes; want 2 (one success, one failure)", n)
 		}
 		// Once the token has expired the failure is an error.
-		b.Client.HSet(bg, key, "e", redisNow.UnixMilli()-1)
-		_, err = replica(t, b, credential.Options{}).AccessToken(bg, a)
+		ageToken(t, b, "ge-oauth", -time.Millisecond, -time.Millisecond)
+		_, err := replica(t, b, credential.Options{}).AccessToken(bg, a)
 		if !errors.Is(err, credential.ErrRefresh) || errors.Is(err, credential.ErrInvalidGrant) {
 			t.Fatalf("err %v; want ErrRefresh", err)
 		}
@@ -133,7 +128,7 @@ func TestFailedRefreshKeepsUsingAValidToken(t *testing.T) {
 }
 
 func TestInvalidateForcesOneRefresh(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ep := newTokenEndpoint(t)
 		a := oauthAccount("ge-oauth", ep.url)
 		r1 := replica(t, b, credential.Options{})
@@ -170,7 +165,7 @@ func TestInvalidateForcesOneRefresh(t *testing.T) {
 }
 
 func TestInvalidGrant(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ep := newTokenEndpoint(t)
 		ep.set(func(e *tokenEndpoint) {
 			e.status = 400
@@ -196,7 +191,7 @@ func TestInvalidGrant(t *testing.T) {
 }
 
 func TestOtherRefreshFailures(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		cases := []struct {
 			name, body, want string
 			status           int
@@ -233,7 +228,7 @@ func TestOtherRefreshFailures(t *testing.T) {
 }
 
 func TestRotatedRefreshTokenIsUsedNext(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ep := newTokenEndpoint(t)
 		ep.set(func(e *tokenEndpoint) { e.rotate = true })
 		a := oauthAccount("ge-oauth", ep.url)
@@ -264,13 +259,11 @@ func TestRotatedRefreshTokenIsUsedNext(t *testing.T) {
 }
 
 func TestWaitsForAnotherReplicasLockThenTakesOver(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ep := newTokenEndpoint(t)
 		a := oauthAccount("ge-oauth", ep.url)
 		// A replica took the lock and died.
-		if err := b.Client.Set(bg, "{sy}:oauth:lock:ge-oauth", "dead-replica", 300*time.Millisecond).Err(); err != nil {
-			t.Fatal(err)
-		}
+		deadLock(t, b, "ge-oauth", 300*time.Millisecond)
 		if b.Mini != nil {
 			go func() { time.Sleep(300 * time.Millisecond); b.Mini.FastForward(time.Second) }()
 		}
@@ -285,7 +278,7 @@ func TestWaitsForAnotherReplicasLockThenTakesOver(t *testing.T) {
 }
 
 func TestCallerContextEndsButRefreshCompletes(t *testing.T) {
-	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
 		ep := newTokenEndpoint(t)
 		ep.set(func(e *tokenEndpoint) { e.delay = 300 * time.Millisecond })
 		a := oauthAccount("ge-oauth", ep.url)
@@ -353,4 +346,32 @@ func TestNoSharedStore(t *testing.T) {
 	if tok := mustToken(t, s, a); tok != "ya29.token-2" || ep.lastRT() != "rotated-rt-1" {
 		t.Fatalf("token %q with refresh token %q; want ya29.token-2 from rotated-rt-1", tok, ep.lastRT())
 	}
+}
+
+// A failed refresh holds for FailHold: callers meanwhile (on any replica)
+// get the failure without calling the endpoint; afterwards the next caller
+// refreshes again (an operator who fixed the account is not refused by the
+// old failure).
+func TestFailureHoldsForFailHold(t *testing.T) {
+	storetest.ForEachWithEmbedded(t, func(t *testing.T, b storetest.Backend) {
+		clk := newClock(b)
+		ep := newTokenEndpoint(t)
+		ep.set(func(e *tokenEndpoint) { e.status, e.body = 400, `{"error":"invalid_grant"}` })
+		a := oauthAccount("ge-oauth", ep.url)
+		o := credential.Options{FailHold: 300 * time.Millisecond, Now: clk.now}
+		r1, r2 := replica(t, b, o), replica(t, b, o)
+		for _, r := range []*credential.Store{r1, r2, r1} {
+			if _, err := r.AccessToken(bg, a); !errors.Is(err, credential.ErrInvalidGrant) {
+				t.Fatalf("err %v; want ErrInvalidGrant", err)
+			}
+		}
+		if n := ep.count(); n != 1 {
+			t.Fatalf("%d refreshes within the hold; want 1", n)
+		}
+		clk.advance(400 * time.Millisecond)
+		ep.set(func(e *tokenEndpoint) { e.status = 0 })
+		if tok := mustToken(t, r2, a); tok != "ya29.token-2" {
+			t.Fatalf("token %q after the hold; want a new refresh", tok)
+		}
+	})
 }
