@@ -32,6 +32,11 @@ Try (no client key is needed on loopback):
   curl -s "http://$SWITCHYARD_LISTEN_ADDR/v1beta/models/gemini-2.5-pro:generateContent" -H 'content-type: application/json' \\
     -d '{"contents":[{"role":"user","parts":[{"text":"Hello there, gateway!"}]}]}'
 
+  # a Google account (provider codeassist, "Login with Google"): gemini-2.5-flash is routed to it, and its
+  # project and tier are discovered from (fake) Code Assist; the X-Account-Email header names grace@demo.example
+  curl -s http://$SWITCHYARD_LISTEN_ADDR/v1/chat/completions -H 'content-type: application/json' \\
+    -d '{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"Hello there, Code Assist!"}]}' -D -
+
   # translation: an Anthropic client answered by a Gemini account, an OpenAI client by an Anthropic one
   curl -s http://$SWITCHYARD_LISTEN_ADDR/v1/messages -H 'content-type: application/json' -H 'anthropic-version: 2023-06-01' \\
     -d '{"model":"gemini-2.5-pro","max_tokens":256,"messages":[{"role":"user","content":"Hello there, gateway!"}]}'

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -310,4 +312,42 @@ func TestCodeAssistServesEveryClientProtocol(t *testing.T) {
 	if n := len(caRequests(fake, ":loadCodeAssist")); n != 1 {
 		t.Errorf("loadCodeAssist called %d times; want once", n)
 	}
+}
+
+// The demo (make run) shows a request that reaches its Google account: one
+// of the models run-demo.sh suggests is served by the codeassist account of
+// the demo pool, through the fake Code Assist API.
+func TestCodeAssistDemoReachesTheGoogleAccount(t *testing.T) {
+	script, err := os.ReadFile("../../scripts/run-demo.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake, url := caFake(t)
+	h := newCodeAssistHarness(t, fake, url, "../../examples/demo/accounts.yaml", "", map[string]string{
+		"SWITCHYARD_DEMO_UPSTREAM": url, "SWITCHYARD_ROUTES_FILE": "../../examples/demo/routes.yaml"})
+	seen := map[string]bool{}
+	var served []string
+	for _, m := range regexp.MustCompile(`"model":"([^"]+)"`).FindAllStringSubmatch(string(script), -1) {
+		if seen[m[1]] {
+			continue
+		}
+		seen[m[1]] = true
+		from := len(fake.Requests())
+		resp, body := h.do("POST", "/v1/chat/completions", `{"model":"`+m[1]+`","messages":[{"role":"user","content":"Hello there, Code Assist!"}]}`, oaiHdr)
+		if resp.StatusCode != 200 {
+			t.Fatalf("%s: %d %s", m[1], resp.StatusCode, body)
+		}
+		email := resp.Header.Get("X-Account-Email")
+		served = append(served, m[1]+"→"+email)
+		if email != "grace@demo.example" {
+			continue
+		}
+		calls := caGenerateCalls(fake, from)
+		if len(calls) != 1 || !strings.HasPrefix(calls[0].Credential, "ya29.fake-") ||
+			gjson.GetBytes(calls[0].Body, "project").Str == "" || gjson.GetBytes(calls[0].Body, "model").Str != m[1] {
+			t.Fatalf("%s served by the Google account, but the upstream saw %+v", m[1], calls)
+		}
+		return
+	}
+	t.Fatalf("no model run-demo.sh suggests reaches the demo's codeassist account (grace@demo.example): %v", served)
 }
