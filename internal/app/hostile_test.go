@@ -221,6 +221,72 @@ func TestEchoedUpstreamKeyIsScrubbed(t *testing.T) {
 	}
 }
 
+// An upstream (or a proxy in front of it) that answers with a nesting bomb,
+// as a JSON answer, an error body or a stream event, on the same-protocol
+// and the translated path: every answer is a clean error in the client's
+// envelope and the process keeps serving.
+func TestUpstreamNestingBomb(t *testing.T) {
+	h := newHarness(t, harnessOpts{routes: demoRoutes})
+	bomb := strings.Repeat("[", 6_000_000)
+	oa := map[string]string{"Authorization": "Bearer " + clientKey}
+	anth := map[string]string{"x-api-key": clientKey, "anthropic-version": "2023-06-01"}
+	faults := []struct {
+		name  string
+		fault fakeupstream.Fault
+	}{
+		{"200 JSON", fakeupstream.Fault{Kind: fakeupstream.KindStatus, Status: 200, Body: bomb}},
+		{"400 body", fakeupstream.Fault{Kind: fakeupstream.KindStatus, Status: 400, Body: `{"error":{"message":` + bomb}},
+		{"500 body", fakeupstream.Fault{Kind: fakeupstream.KindStatus, Status: 500, Body: bomb}},
+		{"stream event", fakeupstream.Fault{Kind: fakeupstream.KindRawStream, Body: "data: " + bomb + "\n\n"}},
+	}
+	clients := []struct {
+		name, provider, path, proto, body string
+		hdr                               map[string]string
+	}{
+		{"openai same", "openai", "/v1/chat/completions", "openai", `{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}`, oa},
+		{"anthropic same", "anthropic", "/v1/messages", "anthropic", `{"model":"claude-sonnet-4-5","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`, anth},
+		{"gemini same", "gemini", "/v1beta/models/gemini-pro-latest:generateContent", "gemini", `{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}`, map[string]string{"x-goog-api-key": clientKey}},
+		{"anthropic on openai", "openai", "/v1/messages", "anthropic", `{"model":"gpt-4o","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}`, anth},
+		{"openai on gemini", "gemini", "/v1/chat/completions", "openai", `{"model":"gemini-pro-latest","messages":[{"role":"user","content":"hi"}]}`, oa},
+	}
+	for _, c := range clients {
+		for _, f := range faults {
+			for _, stream := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s/%s/stream=%v", c.name, f.name, stream), func(t *testing.T) {
+					h.fake.ClearFaults()
+					fault := f.fault
+					fault.Provider = c.provider
+					h.fake.AddFault(fault)
+					path, body := c.path, c.body
+					if stream {
+						if c.proto == "gemini" {
+							path = strings.Replace(path, ":generateContent", ":streamGenerateContent?alt=sse", 1)
+						} else {
+							body = strings.Replace(body, `{"model"`, `{"stream":true,"model"`, 1)
+						}
+					}
+					resp, out := h.do("POST", path, body, c.hdr)
+					if resp.StatusCode == http.StatusOK && stream {
+						// A committed stream ends with an error event instead.
+						if !strings.Contains(out, "error") {
+							t.Fatalf("200 stream without an error event: %.300s", out)
+						}
+						return
+					}
+					if resp.StatusCode < 400 {
+						t.Fatalf("status %d; want an error: %.300s", resp.StatusCode, out)
+					}
+					envelope(t, c.proto, out)
+				})
+			}
+		}
+	}
+	// The accounts now cool from the 5xx answers; the process still serves.
+	if resp, out := h.do("GET", "/v1/models", "", oa); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the gateway no longer serves: %d %.300s", resp.StatusCode, out)
+	}
+}
+
 // A 2xx that is not an answer (an error object where a stream was asked
 // for) is quoted to the client too; so is an error event inside a stream,
 // before or after the answer was committed: each gets the same scrub, and

@@ -85,8 +85,12 @@ func FuzzClientEdge(f *testing.F) {
 		strings.Repeat("[", 1_000_000),
 		`{"model":"gpt-4o","messages":[` + strings.Repeat(`{"a":`, 300) + `1` + strings.Repeat(`}`, 300) + `]}`,
 	}
-	for i, s := range seeds {
-		f.Add(uint8(i), []byte(s))
+	// Every seed on every route: the seed-only run of make test sends each
+	// depth bomb through each client protocol's edge.
+	for _, s := range seeds {
+		for r := range edgePaths {
+			f.Add(uint8(r), []byte(s))
+		}
 	}
 	f.Fuzz(func(t *testing.T, route uint8, body []byte) {
 		path := edgePaths[int(route)%len(edgePaths)]
