@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchyard-gw/switchyard/internal/account"
@@ -35,7 +37,16 @@ type leg struct {
 	count      bool // a translated token count
 	translated bool
 	bodyKey    string // of the translated body in legs.bodies
+	// omitted lists, comma-separated, the client's tools the translated
+	// request left out (llm.Request.Omitted); relay names them to the client
+	// in OmittedToolsHeader.
+	omitted string
 }
+
+// OmittedToolsHeader is the response header that names the tools a
+// translated request was sent without: tools the client offered that only
+// its own protocol's provider runs (such as the Responses API's web_search).
+const OmittedToolsHeader = "X-Switchyard-Omitted-Tools"
 
 // legs builds and caches the calls of one request: the fast-path call once,
 // and the translated body once per provider.
@@ -80,6 +91,10 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 			return nil, e
 		}
 		ls.canon = r
+		if len(r.Omitted) > 0 { // once per request: the request is decoded once
+			d.Log.LogAttrs(ctx, slog.LevelDebug, "tools left out of a translated request", slog.String("request_id", req.RequestID),
+				slog.String("provider", string(p)), slog.String("tools", strings.Join(r.Omitted, ",")))
+		}
 	}
 	key := bodyKey(p, a.Capabilities)
 	body, ok := ls.bodies[key]
@@ -102,7 +117,7 @@ func (d *Dispatcher) legFor(ctx context.Context, ls *legs, a *account.Account) (
 		}
 		ls.bodies[key] = body
 	}
-	l := &leg{up: prov, cl: ls.cl, prov: prov, translated: true, bodyKey: key}
+	l := &leg{up: prov, cl: ls.cl, prov: prov, translated: true, bodyKey: key, omitted: strings.Join(ls.canon.Omitted, ",")}
 	if req.Op == upstream.OpCountTokens {
 		l.call = upstream.Call{Op: upstream.OpCountTokens, Model: ls.mapped, Body: body}
 		l.count = true

@@ -17,6 +17,9 @@ func (at *attempt) relay(w http.ResponseWriter, pol Policy) int {
 	defer at.close()
 	cl := at.leg.cl
 	h := w.Header()
+	if at.leg.omitted != "" {
+		h.Set(OmittedToolsHeader, at.leg.omitted)
+	}
 	if at.events == nil {
 		h.Set("Content-Type", "application/json")
 		w.WriteHeader(at.obs.status)
