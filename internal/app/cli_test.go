@@ -20,21 +20,33 @@ type cliCell struct {
 	client, provider string
 	model            string // what the CLI sends
 	target           string // upstream model the route maps it to
+	tool             string // the tool the loop must call as the provider sees it; "" for any
 }
 
 func cliCells() []cliCell {
 	return []cliCell{
-		{cliClaude, "anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5"},
-		{cliClaude, "openai", "claude-haiku-4-5", "gpt-5"},
-		{cliClaude, "gemini", "claude-opus-4-5", "gemini-2.5-pro"},
-		{cliGemini, "gemini", "gemini-2.5-pro", "gemini-2.5-pro"},
-		{cliGemini, "anthropic", "gemini-2.5-flash", "claude-sonnet-4-5"},
-		{cliGemini, "openai", "gemini-2.5-flash-lite", "gpt-5"},
-		{cliCodex, "openai", "gpt-5", "gpt-5"},
-		{cliCodex, "anthropic", "gpt-5-codex", "claude-sonnet-4-5"},
-		{cliCodex, "gemini", "gpt-5-mini", "gemini-2.5-pro"},
+		{cliClaude, "anthropic", "claude-sonnet-4-5", "claude-sonnet-4-5", ""},
+		{cliClaude, "openai", "claude-haiku-4-5", "gpt-5", ""},
+		{cliClaude, "gemini", "claude-opus-4-5", "gemini-2.5-pro", ""},
+		{cliGemini, "gemini", "gemini-2.5-pro", "gemini-2.5-pro", ""},
+		{cliGemini, "anthropic", "gemini-2.5-flash", "claude-sonnet-4-5", ""},
+		{cliGemini, "openai", "gemini-2.5-flash-lite", "gpt-5", ""},
+		{cliCodex, "openai", "gpt-5", "gpt-5", "exec_command"},
+		{cliCodex, "anthropic", "gpt-5-codex", "claude-sonnet-4-5", "exec_command"},
+		{cliCodex, "gemini", "gpt-5-mini", "gemini-2.5-pro", "exec_command"},
+		// Codex's newer bundled models (gpt-5.6, gpt-6) offer their tools in
+		// additional_tools input items, the shell only through the code-mode
+		// tool exec of namespace functions (a freeform JavaScript tool).
+		{cliCodex, "openai", "gpt-6-luna", "gpt-6-luna", codeModeTool},
+		{cliCodex, "anthropic", "gpt-6-sol", "claude-sonnet-4-5", codeModeTool},
+		{cliCodex, "gemini", "gpt-5.6-sol", "gemini-2.5-pro", codeModeTool},
 	}
 }
+
+// codeModeTool is newer Codex's exec tool as a provider sees it: the
+// gateway names a namespaced tool namespace__name (the fake's Responses
+// dialect reads it the same way).
+const codeModeTool = "functions__exec"
 
 // cliRoutes pins every cell's model to its provider.
 func cliRoutes(cells []cliCell) string {
@@ -54,7 +66,7 @@ func TestCLIAgentLoops(t *testing.T) {
 	cells := cliCells()
 	h := newHarness(t, harnessOpts{routes: cliRoutes(cells)})
 	for _, c := range cells {
-		t.Run(c.client+"_on_"+c.provider, func(t *testing.T) {
+		t.Run(c.client+"_"+c.model+"_on_"+c.provider, func(t *testing.T) {
 			t.Parallel()
 			runCLILoop(t, h, bins[c.client], c)
 		})
@@ -87,7 +99,7 @@ func runCLILoop(t *testing.T, h *harness, bin string, c cliCell) {
 			t.Errorf("a request of this loop got %d: %s %s (model %q)", r.Status, r.Provider, r.Path, r.Model)
 		}
 	}
-	t.Logf("%s on %s: %s, %s", c.client, c.provider, res.took.Round(time.Millisecond), describeSteps(steps))
+	t.Logf("%s %s on %s: %s, %s", c.client, c.model, c.provider, res.took.Round(time.Millisecond), describeSteps(steps))
 	report := func() string {
 		return fmt.Sprintf("\nsteps seen: %s\nstdout:\n%s\nstderr (tail):\n%s", describeSteps(steps), res.stdout, tail(res.stderr, 3000))
 	}
@@ -152,6 +164,9 @@ func checkLoopSteps(t *testing.T, c cliCell, steps []loopStep, contents map[stri
 		if s.rec.Status != 200 || s.rec.Provider != c.provider || s.rec.Model != c.target {
 			t.Errorf("step %d: status %d on %s model %q; want 200 on %s model %q",
 				s.step.Step, s.rec.Status, s.rec.Provider, s.rec.Model, c.provider, c.target)
+		}
+		if c.tool != "" && s.step.Tool != c.tool {
+			t.Errorf("step %d: the loop called %q; want %q", s.step.Step, s.step.Tool, c.tool)
 		}
 	}
 	for _, n := range []int{1, 2, 3} {
