@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -491,4 +492,81 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Errorf("403 message %q does not say how to enable the API", msg)
 	}
 	shot("6-admin-disabled")
+}
+
+// TestConsoleShowsCodeAssistAccounts: the accounts page shows what the admin
+// API says of Code Assist accounts: the project, where the tier comes from,
+// when the quota was read, and a verification request.
+func TestConsoleShowsCodeAssistAccounts(t *testing.T) {
+	b := browsertest.Start(t)
+	fake, url := caFake(t)
+	fake.SetCodeAssistUser(caRefresh("ca-found"), fakeupstream.CodeAssistUser{Tier: fakeupstream.TierStandard, Project: "proj-found",
+		Quota: map[string]float64{"gemini-2.5-pro": 0.4}})
+	fake.SetCodeAssistUser(caRefresh("ca-verify"), fakeupstream.CodeAssistUser{Tier: fakeupstream.TierStandard, Project: "proj-verify",
+		VerifyRequired: true})
+	h := newCodeAssistHarness(t, fake, url, caPoolFile(t, url, []caAccount{
+		{id: "ca-found"}, {id: "ca-verify", project: "proj-verify", tier: "ultra"},
+	}), "", map[string]string{"SWITCHYARD_QUOTA_POLL_INTERVAL": "1h"}) // one read, at start
+
+	// ca-verify (ultra) is asked to verify; ca-found, discovered, serves.
+	if got := h.served("gemini-2.5-pro"); got != "ca-found@example.com" {
+		t.Fatalf("served by %s; want ca-found after ca-verify's verification request", got)
+	}
+	var found, verify caAdminAccount
+	consoleEventually(t, "quota read and verification in the admin view", func() error {
+		found, verify = h.caAccount("ca-found"), h.caAccount("ca-verify")
+		if found.CodeAssist == nil || found.CodeAssist.Quota == nil || found.CodeAssist.Quota.ReadAt.IsZero() ||
+			verify.CodeAssist == nil || verify.CodeAssist.Verification == nil {
+			return fmt.Errorf("ca-found %+v, ca-verify %+v", found.CodeAssist, verify.CodeAssist)
+		}
+		return nil
+	})
+
+	b.Goto(h.admin + "/admin/ui")
+	b.WaitVisible("#signin-key")
+	b.Fill("#signin-key", adminKey)
+	b.Press("Enter")
+	b.WaitVisible("#nav")
+	b.Click("#nav a[data-page='accounts']")
+	b.WaitVisible("#page-accounts")
+	b.WaitCount("#acct-table tbody tr", 2)
+	cell := func(id string, n int) string {
+		return b.Text(fmt.Sprintf("#acct-table tr[data-account-id='%s'] td:nth-child(%d)", id, n))
+	}
+	consoleEventually(t, "the Code Assist fields on the page", func() error {
+		var problems []string
+		want := func(id string, n int, what, text string) {
+			if got := cell(id, n); !strings.Contains(got, text) {
+				problems = append(problems, fmt.Sprintf("%s %s: %q lacks %q", id, what, got, text))
+			}
+		}
+		// The project (discovered / from the file) under the provider.
+		want("ca-found", 2, "provider", "codeassist")
+		want("ca-found", 2, "provider", found.CodeAssist.Project)
+		want("ca-verify", 2, "provider", "proj-verify")
+		// Where the tier comes from.
+		want("ca-found", 3, "tier", found.Tier)
+		want("ca-found", 3, "tier", "from Code Assist ("+found.CodeAssist.TierID+")")
+		want("ca-verify", 3, "tier", "ultra")
+		want("ca-verify", 3, "tier", "from the file")
+		// The verification request, with its link.
+		want("ca-verify", 4, "state", "verification asked: "+verify.CodeAssist.Verification.URL)
+		if strings.Contains(cell("ca-found", 4), "verification") {
+			problems = append(problems, "ca-found shows a verification request it does not have")
+		}
+		// The quota, and when it was read.
+		want("ca-found", 6, "quota", "gemini-2.5-pro: 40")
+		if got := cell("ca-found", 6); !regexp.MustCompile(`read \d\d:\d\d:\d\d`).MatchString(got) {
+			problems = append(problems, fmt.Sprintf("ca-found quota %q does not say when it was read", got))
+		}
+		if len(problems) > 0 {
+			return errors.New(strings.Join(problems, "; "))
+		}
+		return nil
+	})
+	// The read time is the admin API's, in the browser's clock format.
+	readAt := h.caAccount("ca-found").CodeAssist.Quota.ReadAt.Local().Format("15:04:05")
+	if got := cell("ca-found", 6); !strings.Contains(got, "read "+readAt) {
+		t.Errorf("quota cell %q; the admin API read it at %s", got, readAt)
+	}
 }
