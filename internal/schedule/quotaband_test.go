@@ -95,14 +95,20 @@ func TestQuotaBandsKeepStickyAndFixed(t *testing.T) {
 				t.Fatalf("got %+v; want the session kept on %s", l, first.Account)
 			}
 		}
-		q.SessionID = "s2"
-		if l := mustAcquire(t, s, q); l.Account == first.Account {
-			t.Fatalf("a new session went to %s (5%% left); want the other account", l.Account)
+		for _, sid := range []string{"s2", "s3", "s4", "s5"} {
+			q.SessionID = sid
+			if l := mustAcquire(t, s, q); l.Account == first.Account || l.Decision != "round_robin" {
+				t.Fatalf("new session %s: %+v; want the other account (%s has 5%% left)", sid, l, first.Account)
+			}
+		}
+		q.SessionID = "s1"
+		if l := mustAcquire(t, s, q); l.Account != first.Account || l.Decision != "sticky" {
+			t.Fatalf("got %+v; want s1 still on %s", l, first.Account)
 		}
 		if err := s.SetFixed(ctx, first.Account); err != nil {
 			t.Fatal(err)
 		}
-		q.SessionID = "s3"
+		q.SessionID = "s6"
 		if l := mustAcquire(t, s, q); l.Account != first.Account || l.Decision != "fixed" {
 			t.Fatalf("got %+v; want the fixed account", l)
 		}
