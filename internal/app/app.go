@@ -144,7 +144,8 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	if secrets == nil && !st.Embedded() {
 		log.Warn("SWITCHYARD_SECRETS_KEY is not set: OAuth access and rotated refresh tokens are stored in Redis in plain text")
 	}
-	tokens := credential.NewStore(st.Client, credential.Options{HTTP: httpClient, Log: log, Keys: secrets, Namespace: cfg.RedisNamespace})
+	tokens := newTokens(st, credential.Options{HTTP: httpClient, Log: log, Keys: secrets, Namespace: cfg.RedisNamespace})
+	// Code Assist state: on Redis, shared; without it (nil client), this replica's own.
 	ca := newCodeAssist(st.Client, httpClient, tokens, sched, log, env.Version, cfg.RedisNamespace)
 	catalog.Tiers = ca // codeassist accounts are ranked by the tier Code Assist names
 	up := &upstream.Client{HTTP: httpClient, JSON: jsonClient, Tokens: tokens, UserAgent: "switchyard/" + env.Version, CodeAssist: ca}
@@ -152,7 +153,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		Router: catalog, Sched: resilient, Upstream: up, Log: log, Tokens: tokens, Disabler: sched, Observer: obs.observer,
 		Protocols: protocols,
 		// Thinking signatures are shared like the rest, under the same hash tag.
-		Signatures: signature.New(st.Client, cfg.RedisNamespace),
+		Signatures: newSignatures(st, cfg.RedisNamespace),
 		Policy: dispatch.Policy{
 			MaxAttempts: cfg.MaxAttempts, RequestTimeout: cfg.RequestTimeout,
 			FirstEventTimeout: cfg.FirstEventTimeout, IdleTimeout: cfg.IdleTimeout,
@@ -164,7 +165,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	if mirror != nil {
 		apiKeys.FollowMarker(keyspace.New(cfg.RedisNamespace).ControlMarker())
 	}
-	keys, err := clientkey.NewRegistry(cfg.EnvAPIKeys, cfg.APIKeysFile, env.LookupEnv, apiKeys, log)
+	keys, err := clientkey.NewRegistry(cfg.EnvAPIKeys, cfg.APIKeysFile, env.LookupEnv, apiKeyStore(st, apiKeys), log)
 	if err != nil {
 		return fmt.Errorf("client keys: %w", err)
 	}
@@ -233,6 +234,37 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 		return nil
 	})
 	return g.Wait()
+}
+
+// Without SWITCHYARD_REDIS_URL (the embedded store) each kind of state
+// lives in this process, in its package's in-memory implementation of the
+// shared store's rules; with Redis, in Redis. (The scheduler and the request
+// log are chosen the same way above and in setupObservability.)
+
+// newTokens is the OAuth token store: shared through Redis, or in memory.
+func newTokens(st *store.Store, o credential.Options) *credential.Store {
+	if st.Embedded() {
+		return credential.NewEmbedded(nil, o)
+	}
+	return credential.NewStore(st.Client, o)
+}
+
+// newSignatures is the thinking signature cache: shared through Redis, or
+// in memory (bounded).
+func newSignatures(st *store.Store, namespace string) *signature.Cache {
+	if st.Embedded() {
+		return signature.NewEmbedded(nil)
+	}
+	return signature.New(st.Client, namespace)
+}
+
+// apiKeyStore is where API-created client keys are kept: the Redis store,
+// or this process's memory.
+func apiKeyStore(st *store.Store, shared clientkey.APIStore) clientkey.APIStore {
+	if st.Embedded() {
+		return clientkey.NewMemStore()
+	}
+	return shared
 }
 
 // keyDebitEvery is how often the ends of client key requests (tokens used,

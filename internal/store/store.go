@@ -1,27 +1,28 @@
 // Package store connects Switchyard to its shared state: a real Redis
-// (standalone, Cluster or Sentinel) when a URL is configured, otherwise an
-// embedded in-process Redis (miniredis) that listens on no port and expires
-// keys on the real clock. (The scheduler does not run its scripts there: it
-// has its own in-process store, schedule.NewEmbedded.)
+// (standalone, Cluster or Sentinel) when a URL is configured. Without one the
+// store is "embedded": there is no client at all, and each package that keeps
+// state runs its own in-process implementation of the same rules (the
+// scheduler's schedule.NewEmbedded, monitor.NewEmbedded, credential.NewEmbedded,
+// signature.NewEmbedded, clientkey.MemStore, codeassist without a client),
+// chosen by the composition root (internal/app). Nothing listens on a port
+// and nothing runs a Lua interpreter; miniredis is a test double only.
 package store
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
 
 // Options selects and tunes the Redis connection.
 type Options struct {
 	// URL is a redis:// or rediss:// URL, or a comma-separated list of
-	// host:port addresses (Redis Cluster). Empty starts the embedded store.
+	// host:port addresses (Redis Cluster). Empty: the embedded store.
 	URL string
 	// Cluster forces Redis Cluster mode for a single address (managed cluster endpoints).
 	Cluster bool
@@ -46,22 +47,23 @@ const (
 	dialerRetries      = 1
 )
 
-// Store is an open connection to the shared state.
+// Store is an open connection to the shared state, or the embedded store
+// (no Redis: Client is nil).
 type Store struct {
-	// Client is the go-redis client; a plain, cluster or failover client.
-	Client   redis.UniversalClient
-	embedded *miniredis.Miniredis
-	stop     func() // stops the embedded store's clock
-	desc     string
+	// Client is the go-redis client; a plain, cluster or failover client. Nil
+	// on the embedded store.
+	Client redis.UniversalClient
+	desc   string
 }
 
-// Open connects to Redis (or starts the embedded store) and checks it answers.
+// Open connects to Redis and checks it answers; without a URL it returns the
+// embedded store, which has nothing to open.
 func Open(ctx context.Context, o Options) (*Store, error) {
 	if o.ReadTimeout <= 0 {
 		o.ReadTimeout = defaultReadTimeout
 	}
 	if strings.TrimSpace(o.URL) == "" {
-		return OpenEmbedded()
+		return &Store{desc: "embedded"}, nil
 	}
 	uo, desc, err := universalOptions(o)
 	if err != nil {
@@ -79,84 +81,26 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	return s, nil
 }
 
-// OpenEmbedded starts an in-process Redis that opens no port: the client
-// reaches it through in-memory pipes (miniredis's Dial), so no other process
-// can read the state. A background clock advances its TTLs with the real
-// clock (TIME already follows it), so bindings, signatures, locks and tokens
-// expire; Close stops it.
-func OpenEmbedded() (*Store, error) {
-	m := miniredis.NewMiniRedis()
-	probe, err := m.Dial() // starts the server, without a listener
-	if err != nil {
-		return nil, fmt.Errorf("start embedded store: %w", err)
-	}
-	probe.Close()
-	c := redis.NewClient(&redis.Options{
-		Addr: "embedded", // never dialled: every connection is a pipe
-		Dialer: func(context.Context, string, string) (net.Conn, error) {
-			c, err := m.Dial()
-			if err != nil {
-				return nil, err
-			}
-			return newPipeConn(c), nil
-		},
-		PoolSize:    64,
-		ReadTimeout: 5 * time.Second,
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runClock(ctx, m, embeddedTick)
-	}()
-	stop := func() {
-		cancel()
-		<-done
-	}
-	return &Store{Client: c, embedded: m, stop: stop, desc: "embedded"}, nil
-}
-
-// embeddedTick is how often the embedded store's TTLs advance: a key lives
-// at most this much past its end.
-const embeddedTick = 100 * time.Millisecond
-
-// runClock moves the embedded store's TTLs forward by the real time elapsed,
-// every tick, until ctx ends.
-func runClock(ctx context.Context, m *miniredis.Miniredis, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	last := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			now := time.Now()
-			m.FastForward(now.Sub(last))
-			last = now
-		}
-	}
-}
-
-// Embedded reports whether the store runs inside this process.
-func (s *Store) Embedded() bool { return s.embedded != nil }
+// Embedded reports whether the state lives in this process (no Redis).
+func (s *Store) Embedded() bool { return s.Client == nil }
 
 // String describes the store without credentials.
 func (s *Store) String() string { return s.desc }
 
-// Ping checks the store answers.
-func (s *Store) Ping(ctx context.Context) error { return s.Client.Ping(ctx).Err() }
+// Ping checks the store answers; the embedded store always does.
+func (s *Store) Ping(ctx context.Context) error {
+	if s.Client == nil {
+		return nil
+	}
+	return s.Client.Ping(ctx).Err()
+}
 
-// Close releases the connection and stops the embedded store.
+// Close releases the connection.
 func (s *Store) Close() error {
-	err := s.Client.Close()
-	if s.stop != nil {
-		s.stop()
+	if s.Client == nil {
+		return nil
 	}
-	if s.embedded != nil {
-		s.embedded.Close()
-	}
-	return err
+	return s.Client.Close()
 }
 
 func universalOptions(o Options) (*redis.UniversalOptions, string, error) {
