@@ -147,8 +147,8 @@ type Mirror struct {
 	missingSince time.Time     // cold replica: when it first saw no marker
 	applied      *ControlState // last state written to the local store (syncMu)
 	reseeds      []func(context.Context) error
-	groups       []string      // model groups of the shared store's index at the last snapshot
-	indexed      bool          // the index was completed from a scan once (stores written before it)
+	groups       []string // model groups of the shared store's index at the last snapshot
+	indexed      bool     // the index was completed from a scan once (stores written before it)
 }
 
 // NewMirror mirrors the control state of shared (on rdb) into local, the
