@@ -13,6 +13,8 @@ import (
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
+
+	"github.com/switchyard-gw/switchyard/internal/jsonguard"
 )
 
 // bareModel drops a leading "models/": Code Assist's generate calls name
@@ -34,7 +36,7 @@ func quote(s string) []byte {
 // envelope. The body is not decoded: it becomes the envelope's request as it
 // is, with session_id added when the request has a session and the body none.
 func WrapGenerate(body []byte, model, project, session string) ([]byte, error) {
-	if !gjson.ValidBytes(body) || !gjson.ParseBytes(body).IsObject() {
+	if !jsonguard.Valid(body) || !gjson.ParseBytes(body).IsObject() {
 		return nil, errors.New("codeassist: the request body is not a JSON object")
 	}
 	if session != "" && !gjson.GetBytes(body, "session_id").Exists() {
@@ -60,7 +62,7 @@ func WrapGenerate(body []byte, model, project, session string) ([]byte, error) {
 // {"generateContentRequest": {"contents"}}) into Code Assist's
 // {"request": {"model": "models/…", "contents"}}.
 func WrapCount(body []byte, model string) ([]byte, error) {
-	if !gjson.ValidBytes(body) {
+	if !jsonguard.Valid(body) {
 		return nil, errors.New("codeassist: the token count body is not JSON")
 	}
 	contents := gjson.GetBytes(body, "contents")

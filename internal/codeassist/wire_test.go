@@ -136,3 +136,15 @@ func TestVerificationKeepsTheLink(t *testing.T) {
 		t.Error("a plain 403 was read as a verification request")
 	}
 }
+
+// The wrappers are checked by depth first, so a nesting bomb that reached
+// them would be refused, never overflow gjson's recursive validator.
+func TestWrapRefusesANestingBomb(t *testing.T) {
+	bomb := []byte(`{"contents":` + strings.Repeat("[", 2_000_000))
+	if _, err := WrapGenerate(bomb, "gemini-2.5-pro", "p", ""); err == nil {
+		t.Fatal("WrapGenerate took a nesting bomb")
+	}
+	if _, err := WrapCount(bomb, "gemini-2.5-pro"); err == nil {
+		t.Fatal("WrapCount took a nesting bomb")
+	}
+}
