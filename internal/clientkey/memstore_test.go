@@ -99,3 +99,35 @@ func TestRegistryOnMemStore(t *testing.T) {
 		t.Fatal("a revoked key still works")
 	}
 }
+
+// A gateway without environment or file keys is open until an operator
+// creates an API key; revoking the last one must not open it again.
+func TestRevokingTheLastAPIKeyKeepsTheGatewayClosed(t *testing.T) {
+	ctx := context.Background()
+	r, err := clientkey.NewRegistry(nil, "", env(nil), clientkey.NewMemStore(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Current().Open() {
+		t.Fatal("a gateway without any key is not open")
+	}
+	_, secret, err := r.Create(ctx, "svc", nil, clientkey.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Current().Open() {
+		t.Fatal("a gateway with an API key is open")
+	}
+	if err := r.Delete(ctx, "svc"); err != nil {
+		t.Fatal(err)
+	}
+	if r.Current().Open() {
+		t.Fatal("revoking the last API key opened the gateway to anyone")
+	}
+	if _, ok := r.Current().Lookup(secret); ok {
+		t.Fatal("a revoked key still works")
+	}
+	if _, ok := r.Current().Lookup(""); ok {
+		t.Fatal("a request without a key is let in")
+	}
+}

@@ -50,6 +50,11 @@ type Registry struct {
 	apiKeys  []*Key
 	adopted  bool // apiKeys came from the store (the last good set, for re-seeding)
 	unseeded bool // the store lost its state: the last good API keys keep serving
+	// hadAPIKeys: API keys were in service once. A gateway without
+	// environment or file keys that an operator locked by creating API
+	// keys stays locked when the last one is revoked, instead of going
+	// back to serving anyone.
+	hadAPIKeys bool
 
 	set      atomic.Pointer[Set]
 	shadowed atomic.Pointer[[]*Key]
@@ -204,9 +209,13 @@ func (r *Registry) rebuild() {
 	all = append(all, r.env...)
 	all = append(all, r.file...)
 	all = append(all, r.apiKeys...)
+	if len(r.apiKeys) > 0 {
+		r.hadAPIKeys = true
+	}
+	closed := len(r.env) > 0 || r.path != "" || r.hadAPIKeys
 	r.mu.Unlock()
 	s, shadowed := NewSet(all)
-	s.closed = len(r.env) > 0 || r.path != ""
+	s.closed = closed
 	r.set.Store(s)
 	r.shadowed.Store(&shadowed)
 }
