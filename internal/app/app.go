@@ -169,6 +169,9 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 	if err != nil {
 		return fmt.Errorf("client keys: %w", err)
 	}
+	if !cfg.AllowDemoKeys {
+		keys.RefuseSecrets(config.IsPlaceholder)
+	}
 	if mirror != nil {
 		// API keys are control state: an emptied Redis is re-seeded with them.
 		mirror.OnReseed(keys.Reseed)

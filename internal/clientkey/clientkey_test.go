@@ -188,3 +188,27 @@ func TestAPIKeysAreSharedAndFileWins(t *testing.T) {
 		}
 	})
 }
+
+// A placeholder key is refused at start by the configuration; a reload that
+// brings one in is refused too, and the last good keys keep serving.
+func TestReloadRefusesPlaceholderKeys(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "keys.txt")
+	if err := os.WriteFile(p, []byte("sk-good-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := clientkey.NewRegistry(nil, p, env(nil), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.RefuseSecrets(func(s string) bool { return strings.HasPrefix(s, "CHANGE-ME") })
+	if err := os.WriteFile(p, []byte("sk-good-1\nCHANGE-ME-client-key\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.Refresh(context.Background())
+	if _, ok := r.Current().Lookup("CHANGE-ME-client-key"); ok {
+		t.Fatal("a placeholder key brought in by a reload is served")
+	}
+	if _, ok := r.Current().Lookup("sk-good-1"); !ok {
+		t.Fatal("the last good keys stopped serving")
+	}
+}

@@ -55,6 +55,9 @@ type Registry struct {
 	// keys stays locked when the last one is revoked, instead of going
 	// back to serving anyone.
 	hadAPIKeys bool
+	// refuse rejects a reloaded keys file holding a secret it returns true
+	// for (a shipped placeholder); nil accepts every secret.
+	refuse func(secret string) bool
 
 	set      atomic.Pointer[Set]
 	shadowed atomic.Pointer[[]*Key]
@@ -153,6 +156,15 @@ func (r *Registry) Refresh(ctx context.Context) {
 // restarted empty and is about to be re-seeded (a revoke would be undone).
 func (r *Registry) GuardChanges(guard func(context.Context) error) { r.guard = guard }
 
+// RefuseSecrets makes a reload of the keys file refuse (the last good keys
+// keep serving) a file holding a secret refuse returns true for: the start-up
+// check for placeholder keys, applied to every later version of the file.
+func (r *Registry) RefuseSecrets(refuse func(secret string) bool) {
+	r.mu.Lock()
+	r.refuse = refuse
+	r.mu.Unlock()
+}
+
 // Reseed writes the last good API keys this replica read from the shared
 // store into it, where missing: the control state mirror calls it when it
 // re-seeds a store that restarted empty. A replica that never read the keys
@@ -189,9 +201,17 @@ func (r *Registry) reloadFile() (bool, error) {
 	if err != nil || !changed {
 		return false, err
 	}
-	keys, _, err := ParseFile(data, r.lookupEnv)
+	keys, secrets, err := ParseFile(data, r.lookupEnv)
 	if err != nil {
 		return false, fmt.Errorf("keys file %s: %w", r.path, err)
+	}
+	r.mu.Lock()
+	refuse := r.refuse
+	r.mu.Unlock()
+	for i, s := range secrets {
+		if refuse != nil && refuse(s) {
+			return false, fmt.Errorf("keys file %s: key %d is a known placeholder; replace it with a random value", r.path, i+1)
+		}
 	}
 	r.mu.Lock()
 	first := r.file == nil
