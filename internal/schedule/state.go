@@ -24,21 +24,7 @@ func (s *redisStore) settings(ctx context.Context) (Settings, error) {
 	if err != nil {
 		return Settings{}, fmt.Errorf("read settings: %w", err)
 	}
-	st := Settings{Mode: s.opts.Mode, MaxWait: s.opts.MaxWait}
-	if m, ok := v[0].(string); ok {
-		if pm, ok := ParseMode(m); ok {
-			st.Mode = pm
-		}
-	}
-	if w, ok := v[1].(string); ok {
-		if n, err := strconv.ParseInt(w, 10, 64); err == nil {
-			st.MaxWait = time.Duration(n) * time.Millisecond
-		}
-	}
-	if f, ok := v[2].(string); ok {
-		st.FixedAccountID = f
-	}
-	return st, nil
+	return settingsFrom(v, Settings{Mode: s.opts.Mode, MaxWait: s.opts.MaxWait}), nil
 }
 
 // setMode changes the mode and max wait for every replica.
