@@ -106,6 +106,7 @@ func (s *redisStore) setQuotas(ctx context.Context, batch map[field]string) erro
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for g, fv := range byGroup {
 			p.HSet(ctx, s.keys.quota(g), fv...)
+			p.SAdd(ctx, s.keys.groups(), g) // the mirror's index, as report.lua keeps it
 		}
 		return nil
 	})

@@ -72,6 +72,13 @@ type ControlState struct {
 	Quota     map[coolKey]float64 // remaining fraction
 }
 
+// QuotaOf reports the remaining quota fraction the snapshot holds for an
+// account and model group.
+func (c *ControlState) QuotaOf(account, group string) (float64, bool) {
+	q, ok := c.Quota[coolKey{account, group}]
+	return q, ok
+}
+
 // DisabledReason reports whether the snapshot has the account disabled, and why.
 func (c *ControlState) DisabledReason(account string) (string, bool) {
 	r, ok := c.Disabled[account]

@@ -108,3 +108,32 @@ func TestMirrorSnapshotScansNoKeys(t *testing.T) {
 		}
 	})
 }
+
+// Quota written from Go (a polled Code Assist quota, the deferred flush of
+// learned quota) indexes its model group as report.lua does, so the mirror
+// follows a group that never had a cooldown.
+func TestMirrorFollowsQuotaSetFromGo(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		shared := schedule.New(b.Client, schedule.Options{})
+		m := newMirror(shared, nil, b.Client)
+		mustRefresh(t, m)
+		time.Sleep(60 * time.Millisecond) // past ColdGrace
+		mustRefresh(t, m)
+		go func() { _ = m.Run(ctx) }()
+		if err := shared.SetQuota(ctx, "ca-1", "polled-only", 0.05, time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		for {
+			if q, ok := m.State().QuotaOf("ca-1", "polled-only"); ok && q < 0.1 {
+				break
+			}
+			if time.Since(start) > time.Second {
+				t.Fatal("quota set from Go in a new model group is not mirrored within 1s")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	})
+}

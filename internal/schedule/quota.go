@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // SetQuota records an account's remaining quota fraction for a model group,
@@ -23,7 +25,13 @@ func (s *Scheduler) SetQuota(ctx context.Context, accountID, group string, fract
 	return nil
 }
 
-// setQuota writes a learned quota value ("fraction:reset_ms").
+// setQuota writes a learned quota value ("fraction:reset_ms") and indexes
+// its model group for the control state mirror, as report.lua does.
 func (s *redisStore) setQuota(ctx context.Context, accountID, group, v string) error {
-	return s.rdb.HSet(ctx, s.keys.quota(group), accountID, v).Err()
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.keys.quota(group), accountID, v)
+		p.SAdd(ctx, s.keys.groups(), group)
+		return nil
+	})
+	return err
 }
