@@ -161,11 +161,7 @@ func Run(ctx context.Context, cfg config.Config, env Env) error {
 			MaxEventBytes: 16 << 20, MaxResponseBytes: 64 << 20, CaptureBytes: capture,
 		},
 	}
-	apiKeys := clientkey.NewRedisStore(st.Client, keyspace.New(cfg.RedisNamespace))
-	if mirror != nil {
-		apiKeys.FollowMarker(keyspace.New(cfg.RedisNamespace).ControlMarker())
-	}
-	keys, err := clientkey.NewRegistry(cfg.EnvAPIKeys, cfg.APIKeysFile, env.LookupEnv, apiKeyStore(st, apiKeys), log)
+	keys, err := clientkey.NewRegistry(cfg.EnvAPIKeys, cfg.APIKeysFile, env.LookupEnv, apiKeyStore(st, cfg.RedisNamespace), log)
 	if err != nil {
 		return fmt.Errorf("client keys: %w", err)
 	}
@@ -261,13 +257,15 @@ func newSignatures(st *store.Store, namespace string) *signature.Cache {
 	return signature.New(st.Client, namespace)
 }
 
-// apiKeyStore is where API-created client keys are kept: the Redis store,
-// or this process's memory.
-func apiKeyStore(st *store.Store, shared clientkey.APIStore) clientkey.APIStore {
+// apiKeyStore is where API-created client keys are kept: this process's
+// memory, or Redis, where they are control state: listed under the mirror's
+// control marker, so that a Redis restarted empty is re-seeded with them.
+func apiKeyStore(st *store.Store, namespace string) clientkey.APIStore {
 	if st.Embedded() {
 		return clientkey.NewMemStore()
 	}
-	return shared
+	ks := keyspace.New(namespace)
+	return clientkey.NewRedisStore(st.Client, ks).FollowMarker(ks.ControlMarker())
 }
 
 // keyDebitEvery is how often the ends of client key requests (tokens used,
