@@ -12,7 +12,7 @@ import (
 func TestBinaryDoesNotLinkMiniredis(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("no go command on PATH")
+		t.Fatalf("no go command on PATH to list the binary's packages: %v", err)
 	}
 	out, err := exec.Command(goBin, "list", "-deps", "github.com/switchyard-gw/switchyard/cmd/switchyard").Output()
 	if err != nil {
