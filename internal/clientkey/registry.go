@@ -44,6 +44,9 @@ type Registry struct {
 	// guard runs before every change of an API key: it returns once the
 	// shared store holds the control state (re-seeded if it lost it).
 	guard func(context.Context) error
+	// refuse rejects a reloaded keys file holding a secret it returns true
+	// for (a shipped placeholder); nil accepts every secret.
+	refuse func(secret string) bool
 
 	mu       sync.Mutex
 	file     []*Key
@@ -55,9 +58,6 @@ type Registry struct {
 	// keys stays locked when the last one is revoked, instead of going
 	// back to serving anyone.
 	hadAPIKeys bool
-	// refuse rejects a reloaded keys file holding a secret it returns true
-	// for (a shipped placeholder); nil accepts every secret.
-	refuse func(secret string) bool
 
 	set      atomic.Pointer[Set]
 	shadowed atomic.Pointer[[]*Key]
@@ -159,11 +159,8 @@ func (r *Registry) GuardChanges(guard func(context.Context) error) { r.guard = g
 // RefuseSecrets makes a reload of the keys file refuse (the last good keys
 // keep serving) a file holding a secret refuse returns true for: the start-up
 // check for placeholder keys, applied to every later version of the file.
-func (r *Registry) RefuseSecrets(refuse func(secret string) bool) {
-	r.mu.Lock()
-	r.refuse = refuse
-	r.mu.Unlock()
-}
+// Like GuardChanges it is wiring, set before the registry is refreshed.
+func (r *Registry) RefuseSecrets(refuse func(secret string) bool) { r.refuse = refuse }
 
 // Reseed writes the last good API keys this replica read from the shared
 // store into it, where missing: the control state mirror calls it when it
@@ -205,11 +202,8 @@ func (r *Registry) reloadFile() (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("keys file %s: %w", r.path, err)
 	}
-	r.mu.Lock()
-	refuse := r.refuse
-	r.mu.Unlock()
 	for i, s := range secrets {
-		if refuse != nil && refuse(s) {
+		if r.refuse != nil && r.refuse(s) {
 			return false, fmt.Errorf("keys file %s: key %d is a known placeholder; replace it with a random value", r.path, i+1)
 		}
 	}
