@@ -61,36 +61,52 @@ func reserveOf(req *Request) int64 {
 	return in + min(maxOutputTokens(req.Protocol, req.Body), maxReserveOutput)
 }
 
-// outputCapKeys are the names of the output cap, by the suffix a byte search
-// finds (a key's closing quote cannot be inside a JSON string, whose quotes
-// are escaped, so a match followed by ':' is a key of some object).
+// capKeys are the names of the output cap that share one suffix, found by
+// a byte search for the suffix (a key's closing quote cannot be inside a
+// JSON string, whose quotes are escaped, so a match followed by ':' is a key
+// of some object).
+type capKeys struct {
+	suffix []byte
+	names  [][]byte // each with its opening quote, without the suffix's part
+}
+
 var (
-	snakeCap, camelCap = []byte(`_tokens"`), []byte(`OutputTokens"`)
-	outputCapKeys      = []struct{ suffix, name []byte }{
-		{snakeCap, []byte(`"max_tokens`)},
-		{snakeCap, []byte(`"max_completion_tokens`)},
-		{snakeCap, []byte(`"max_output_tokens`)},
-		{camelCap, []byte(`"maxOutputTokens`)},
-	}
+	snakeCaps = capKeys{[]byte(`_tokens"`), [][]byte{[]byte(`"max_tokens`), []byte(`"max_completion_tokens`), []byte(`"max_output_tokens`)}}
+	camelCaps = capKeys{[]byte(`OutputTokens"`), [][]byte{[]byte(`"maxOutputTokens`)}}
+	// OpenAI and Anthropic name the cap in snake case; Gemini's
+	// JSON takes generationConfig.maxOutputTokens and its proto name
+	// max_output_tokens alike.
+	snakeOnly, camelFirst = []capKeys{snakeCaps}, []capKeys{camelCaps, snakeCaps}
 )
 
 // maxOutputTokens returns the output cap a request body states, 0 when none
 // is found. It scans for the key, not the structure: a numeric value of the
 // same name nested elsewhere (rare) counts too, which is good enough for an
-// estimate. One pass for the suffix of the protocol's names.
+// estimate. One pass per suffix of the protocol's names.
 func maxOutputTokens(p llm.Protocol, body []byte) int64 {
-	suffix := snakeCap
+	caps := snakeOnly
 	if p == llm.Gemini {
-		suffix = camelCap
+		caps = camelFirst
 	}
+	for _, c := range caps {
+		if n := findCap(body, c); n > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// findCap returns the number after the first of c's names in body, 0 when
+// none is followed by one.
+func findCap(body []byte, c capKeys) int64 {
 	for off := 0; off < len(body); {
-		i := bytes.Index(body[off:], suffix)
+		i := bytes.Index(body[off:], c.suffix)
 		if i < 0 {
 			return 0
 		}
-		end := off + i + len(suffix)
-		for _, k := range outputCapKeys {
-			if &k.suffix[0] == &suffix[0] && bytes.HasSuffix(body[:end-1], k.name) {
+		end := off + i + len(c.suffix)
+		for _, name := range c.names {
+			if bytes.HasSuffix(body[:end-1], name) {
 				if n, ok := numberAfterColon(body[end:]); ok {
 					return n
 				}

@@ -19,6 +19,8 @@ func TestMaxOutputTokens(t *testing.T) {
 		{llm.OpenAI, `{"model":"m","messages":[],"max_completion_tokens" : 300}`, 300},
 		{llm.OpenAI, `{"model":"m","input":"x","max_output_tokens":77}`, 77},
 		{llm.Gemini, `{"contents":[],"generationConfig":{"temperature":1,"maxOutputTokens":2048}}`, 2048},
+		{llm.Gemini, `{"contents":[],"generation_config":{"max_output_tokens":512}}`, 512},
+		{llm.Anthropic, `{"model":"m","messages":[],"maxOutputTokens":9}`, 0},
 		{llm.OpenAI, `{"model":"m","messages":[{"role":"user","content":"say \"max_tokens\": 99"}]}`, 0},
 		{llm.OpenAI, `{"model":"m","tools":[{"parameters":{"properties":{"max_tokens":{"type":"integer"}}}}],"max_tokens":5}`, 5},
 		{llm.OpenAI, `{"model":"m","messages":[],"usage_tokens":12}`, 0},
