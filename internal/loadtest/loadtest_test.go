@@ -168,6 +168,16 @@ func TestMonitorLabel(t *testing.T) {
 		{`+1767225600.1 [0 127.0.0.1:1] "evalsha" "9f0a" "2" "{sy}:cfg" "{sy}:reqlog"`, "evalsha"},
 		{`+1767225600.1 [0 127.0.0.1:1] "evalsha" "9f0a" "0"`, "evalsha"},
 		{`+1767225600.1 [0 127.0.0.1:1] "get" "{sy}:reqlog"`, "get"},
+		{`+1767225600.1 [0 127.0.0.1:1] "evalsha" "9f0a" "2" "{sy}:ku:alice" "{sy}:kif:alice" "12" ""`, debitScript},
+		{`+1767225600.1 [0 127.0.0.1:1] "evalsha" "9f0a" "15" "{sy:team}:cfg" "{sy:team}:sess:k:s:g"`, "evalsha"},
+		{`+1767225600.1 [0 127.0.0.1:1] "hgetall" "{sy}:cfg"`, "hgetall" + controlSuffix},
+		{`+1767225600.1 [0 127.0.0.1:1] "zrange" "{sy:team}:cool:g:claude" "0" "-1"`, "zrange" + controlSuffix},
+		{`+1767225600.1 [0 127.0.0.1:1] "smembers" "{sy}:groups"`, "smembers" + controlSuffix},
+		{`+1767225600.1 [0 127.0.0.1:1] "get" "{sy}:ctl"`, "get" + controlSuffix},
+		{`+1767225600.1 [0 127.0.0.1:1] "time"`, "time" + controlSuffix},
+		{`+1767225600.1 [0 127.0.0.1:1] "get" "{sy}:oauth:tok:a"`, "get"},
+		{`+1767225600.1 [0 127.0.0.1:1] "mget" "{sy}:sig:t:call_1"`, "mget"},
+		{`+1767225600.1 [0 127.0.0.1:1] "get" "cfg"`, "get"},
 	}
 	for _, c := range cases {
 		cmd, _, ok := ParseMonitorLine(c.line)
@@ -246,5 +256,24 @@ func TestWriteMarkdownWithoutResults(t *testing.T) {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+}
+
+// The census counts on the request path only what a request waits for: the
+// selection script, not the background loops' control-state reads, key
+// debits or request-log batches.
+func TestCensusOnPath(t *testing.T) {
+	c := Census{Requests: 10, RoundTrips: map[string]int64{
+		"evalsha": 10, "hgetall" + controlSuffix: 6, "smembers" + controlSuffix: 2,
+		debitScript: 3, requestLogScript: 4, "get": 1,
+	}}
+	if got := c.OnPath(); got != 1.1 {
+		t.Errorf("on path %.2f; want 1.10 (evalsha and the get)", got)
+	}
+	if got := c.PerRequest(); got != 2.6 {
+		t.Errorf("all %.2f; want 2.60", got)
+	}
+	if _, bg := Background("evalsha"); bg {
+		t.Error("the selection script is counted as background")
 	}
 }

@@ -195,19 +195,65 @@ func ParseMonitorLine(line string) (cmd string, fromScript, ok bool) {
 // stream (internal/monitor's append.lua, one per batch of records).
 const requestLogScript = "evalsha:reqlog"
 
+// debitScript is the census name of a script call that ends client-key
+// requests (internal/schedule's debit.lua, written by a background flush).
+const debitScript = "evalsha:debit"
+
+// controlSuffix marks the census name of a command on the control state
+// ("hgetall" + controlSuffix): the replicas' background loops read and write
+// it, requests do not wait for it.
+const controlSuffix = ":control"
+
+// controlKeys are the first key segments (after the hash tag) of the
+// control state outside scripts: the mirror's snapshot (marker, settings,
+// disabled accounts and reasons, the group index, cooldowns, learned quota),
+// the client-key registry's listing and the deferred quota flush.
+var controlKeys = map[string]bool{
+	"ctl": true, "cfg": true, "disabled": true, "why": true, "groups": true,
+	"cool": true, "quota": true, "keys": true,
+}
+
 // MonitorLabel is the census name of a MONITOR line's command: the command,
-// except that a script call whose first key is the request-log stream
-// ("…:reqlog") is requestLogScript, since the request log is written off
-// the request path.
+// except for what the gateway sends off the request path, named by the key
+// it touches: a script call on the request-log stream is requestLogScript,
+// one on a client key's usage is debitScript, and a command outside scripts
+// on the control state is the command + controlSuffix. TIME, which only the
+// mirror's snapshot sends in a census, is "time" + controlSuffix too.
 func MonitorLabel(line, cmd string) string {
-	if cmd != "evalsha" && cmd != "eval" && cmd != "evalsha_ro" && cmd != "eval_ro" {
+	switch cmd {
+	case "evalsha", "eval", "evalsha_ro", "eval_ro":
+		args := monitorArgs(line, 4)
+		if len(args) < 4 || args[2] == "0" {
+			return cmd
+		}
+		switch keyKind(args[3]) {
+		case "reqlog":
+			return requestLogScript
+		case "ku":
+			return debitScript
+		}
 		return cmd
+	case "time":
+		return cmd + controlSuffix
 	}
-	args := monitorArgs(line, 4)
-	if len(args) == 4 && args[2] != "0" && strings.HasSuffix(args[3], ":reqlog") {
-		return requestLogScript
+	if args := monitorArgs(line, 2); len(args) == 2 && controlKeys[keyKind(args[1])] {
+		return cmd + controlSuffix
 	}
 	return cmd
+}
+
+// keyKind is the first segment of a Switchyard key after its hash tag
+// ("{sy}:cool:g:x" → "cool"), "" for another key.
+func keyKind(key string) string {
+	i := strings.Index(key, "}:")
+	if !strings.HasPrefix(key, "{") || i < 0 {
+		return ""
+	}
+	rest := key[i+2:]
+	if j := strings.IndexByte(rest, ':'); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
 }
 
 // monitorArgs returns the first n quoted arguments of a MONITOR line

@@ -230,7 +230,7 @@ func roundTripWhy(c Census) string {
 	}
 	onPath := map[string]int64{}
 	for k, v := range c.RoundTrips {
-		if _, bg := Background[k]; !bg {
+		if _, bg := Background(k); !bg {
 			onPath[k] = v
 		}
 	}
@@ -436,8 +436,16 @@ func (r *report) load() {
 				float64(c.StatsCalls)/float64(max(c.Requests, 1)), fmtCounts(c.InScripts, c.Requests))
 		}
 		r.p("")
-		for _, k := range sortedKeys(Background) {
-			r.p("Off the request path: %s is a %s.", strings.ToUpper(k), Background[k])
+		seen := map[string]bool{}
+		for _, c := range res.Census {
+			for k := range c.RoundTrips {
+				seen[k] = true
+			}
+		}
+		for _, k := range sortedKeys(seen) {
+			if what, bg := Background(k); bg {
+				r.p("Off the request path: %s is a %s.", strings.ToUpper(k), what)
+			}
 		}
 		r.p("")
 	}

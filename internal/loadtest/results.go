@@ -3,6 +3,7 @@ package loadtest
 import (
 	"io"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -179,11 +180,20 @@ type Census struct {
 	StatsCalls int64            // INFO commandstats delta over the same requests
 }
 
-// Background names the commands a gateway sends off the request path, with
-// what they are: they cost Redis work but no wait in the request.
-var Background = map[string]string{
-	"xadd":           "request-log record (internal/monitor): queued without waiting, written by a background batcher in pipelines",
-	requestLogScript: "script call appending a batch of request-log records (internal/monitor): queued without waiting, one per flush of the background batcher",
+// Background says what a census label sent off the request path is, and
+// whether it is one: it costs Redis work but no wait in the request.
+func Background(label string) (string, bool) {
+	switch {
+	case label == "xadd":
+		return "request-log record (internal/monitor): queued without waiting, written by a background batcher in pipelines", true
+	case label == requestLogScript:
+		return "script call appending a batch of request-log records (internal/monitor): queued without waiting, one per flush of the background batcher", true
+	case label == debitScript:
+		return "script call ending client-key requests (debit.lua: tokens reconciled, in-flight leases given back), queued and written by a background flush every 100 ms", true
+	case strings.HasSuffix(label, controlSuffix):
+		return "command on the control state from a replica's background loops (the control-state mirror and the client-key registry every 500 ms, the deferred quota flush)", true
+	}
+	return "", false
 }
 
 // PerRequest is the round trips per request, background writes included.
@@ -191,7 +201,7 @@ func (c Census) PerRequest() float64 { return c.per(func(string) bool { return t
 
 // OnPath is the round trips per request that the request waits for.
 func (c Census) OnPath() float64 {
-	return c.per(func(cmd string) bool { _, bg := Background[cmd]; return !bg })
+	return c.per(func(cmd string) bool { _, bg := Background(cmd); return !bg })
 }
 
 func (c Census) per(keep func(string) bool) float64 {
